@@ -1,0 +1,179 @@
+# Makefile - builds the chapters' programs into bin/, the tests, the benchmarks; runs the demos.
+#
+#   make            build everything (bin/)
+#   make demo       run every chapter's demo on data/ (plots in out/); FULL=1 for the long runs
+#   make demo-01    run one chapter's demo (01 ... 07)
+#   make test       build and run the Check test suite
+#   make asan       the test suite under AddressSanitizer + UBSan
+#   make bench      every benchmark (make bench-matmul: the matmul table alone)
+#   make clean
+#
+# Knobs: CC=clang, OMP=0 (no OpenMP), NATIVE=0 (no -march=native), BLAS=openblas (matmul through
+# OpenBLAS's cblas_sgemm), WERROR=1, BUILD=dir (object directory), FULL=1 (long demos).
+
+CC      ?= cc
+BUILD   ?= build
+BIN     ?= bin
+OMP     ?= 1
+NATIVE  ?= 1
+BLAS    ?=
+SAN     ?=
+WERROR  ?=
+
+CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -MMD -MP -Icommon -I.
+ifeq ($(SAN),1)
+  OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else
+  OPTFLAGS := -O3 -g
+endif
+ifeq ($(WERROR),1)
+  CFLAGS_BASE += -Werror
+endif
+LDLIBS := -lm
+
+# ---- what this machine has -------------------------------------------------------------------
+HASH := \#
+TRY_CC = $(shell printf 'int main(void){return 0;}\n' | $(CC) $(1) -x c - -o /dev/null >/dev/null 2>&1 && echo yes)
+CC_VERSION := $(shell $(CC) --version 2>/dev/null | head -n 1)
+ifeq ($(CC_VERSION),)
+  $(error no C compiler found ('$(CC)'); install one, e.g. 'apt-get install build-essential')
+endif
+ifeq ($(OMP),1)
+  HAVE_OMP := $(shell printf '$(HASH)include <omp.h>\nint main(void){return omp_get_max_threads()<0;}\n' | $(CC) -fopenmp -x c - -o /dev/null >/dev/null 2>&1 && echo yes)
+endif
+ifeq ($(HAVE_OMP),yes)
+  OPTFLAGS += -fopenmp
+  LDFLAGS_OMP := -fopenmp
+endif
+ifeq ($(NATIVE),1)
+  HAVE_NATIVE := $(call TRY_CC,-march=native)
+endif
+ifeq ($(HAVE_NATIVE),yes)
+  OPTFLAGS += -march=native
+endif
+HAVE_GNUPLOT := $(shell command -v gnuplot >/dev/null 2>&1 && echo yes)
+HAVE_OPENBLAS := $(shell pkg-config --exists openblas 2>/dev/null && echo yes)
+ifeq ($(BLAS),openblas)
+  ifneq ($(HAVE_OPENBLAS),yes)
+    $(error BLAS=openblas asked, but pkg-config does not find openblas; 'apt-get install libopenblas-dev')
+  endif
+  OPTFLAGS += -DUSE_OPENBLAS $(shell pkg-config --cflags openblas)
+  LDLIBS += $(shell pkg-config --libs openblas)
+endif
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+CFLAGS  := $(CFLAGS_BASE) $(OPTFLAGS) $(CFLAGS)
+LDFLAGS := $(OPTFLAGS) $(LDFLAGS)
+
+ifeq ($(MAKELEVEL),0)
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+  $(info [config] compiler: $(CC_VERSION))
+  $(info [config] OpenMP: $(if $(HAVE_OMP),yes,no)  -march=native: $(if $(HAVE_NATIVE),yes,no)  gnuplot: $(if $(HAVE_GNUPLOT),yes,no (ASCII plots))  OpenBLAS: $(if $(HAVE_OPENBLAS),found,not found)$(if $(filter openblas,$(BLAS)), (matmul backend),)  sanitizers: $(if $(SAN),on,off))
+endif
+endif
+
+# ---- common/: the shared library ---------------------------------------------------------------
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+COMMON_LIB := $(BUILD)/libcommon.a
+
+# Objects depend on a stamp of the flags, so switching OMP=0, BLAS=..., CC=... rebuilds them.
+FLAGS_STAMP := $(BUILD)/flags.stamp
+$(shell mkdir -p $(BUILD) && echo '$(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS)' > $(FLAGS_STAMP).new && \
+  (cmp -s $(FLAGS_STAMP).new $(FLAGS_STAMP) || mv $(FLAGS_STAMP).new $(FLAGS_STAMP)); rm -f $(FLAGS_STAMP).new)
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(COMMON_LIB): $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# ---- chapters ------------------------------------------------------------------------------------
+# $(call chapter,DIR,PROGRAM,EARLIER_DIRS): DIR/main.c becomes $(BIN)/PROGRAM; every other .c file
+# of DIR goes into $(BUILD)/libDIR.a, which the tests link (model code has no main()). A chapter may
+# link earlier chapters' libraries (never later ones). demo-NN runs DIR/demo.sh.
+PROGRAMS :=
+CHAPTER_LIBS :=
+DEMOS :=
+define chapter
+$(1)_LIBSRC := $$(filter-out $(1)/main.c,$$(wildcard $(1)/*.c))
+$(BUILD)/lib$(1).a: $$($(1)_LIBSRC:%.c=$(BUILD)/%.o)
+	@rm -f $$@
+	ar rcs $$@ $$^
+$(BIN)/$(2): $(BUILD)/$(1)/main.o $(BUILD)/lib$(1).a $(foreach d,$(3),$(BUILD)/lib$(d).a) $(COMMON_LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) $$^ $(LDLIBS) -o $$@
+PROGRAMS += $(BIN)/$(2)
+CHAPTER_LIBS := $(BUILD)/lib$(1).a $$(CHAPTER_LIBS)
+DEMOS += demo-$(firstword $(subst _, ,$(1)))
+demo-$(firstword $(subst _, ,$(1))): deps-demo
+	@$(MAKE) --no-print-directory $(BIN)/$(2)
+	@BIN=$(BIN) FULL=$(FULL) bash $(1)/demo.sh
+endef
+include $(sort $(wildcard [0-9][0-9]_*/chapter.mk))
+
+# ---- tests ---------------------------------------------------------------------------------------
+# Every tests/test_*.c defines `Suite *NAME_suite(void)`; the list of suites is generated from the
+# sources, so a new test file needs no other edit.
+TEST_SRC := $(wildcard tests/*.c)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(BUILD)/run_tests
+$(BUILD)/tests/suites.inc: $(TEST_SRC)
+	@mkdir -p $(dir $@)
+	@sed -n 's/^Suite \*\([a-z0-9_]*_suite\)(void).*/SUITE(\1)/p' $(filter tests/test_%,$^) > $@.tmp && mv $@.tmp $@
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/tests/suites.inc $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/tests -c $< -o $@
+$(TEST_BIN): $(TEST_OBJ) $(CHAPTER_LIBS) $(COMMON_LIB)
+	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
+
+# ---- benchmarks ----------------------------------------------------------------------------------
+# The matmul benchmark links OpenBLAS whenever it is installed, to print the ratio against it.
+BENCH_BLAS_CFLAGS := $(if $(HAVE_OPENBLAS),-DHAVE_OPENBLAS $(shell pkg-config --cflags openblas))
+BENCH_BLAS_LIBS := $(if $(HAVE_OPENBLAS),$(shell pkg-config --libs openblas))
+$(BUILD)/bench/%.o: bench/%.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BENCH_BLAS_CFLAGS) -c $< -o $@
+$(BIN)/bench_%: $(BUILD)/bench/bench_%.o $(CHAPTER_LIBS) $(COMMON_LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) $^ $(BENCH_BLAS_LIBS) $(LDLIBS) -o $@
+BENCHES := $(patsubst bench/bench_%.c,%,$(wildcard bench/bench_*.c))
+
+# ---- top-level targets ---------------------------------------------------------------------------
+.PHONY: all demo test test-run asan bench clean deps-test deps-demo deps-bench $(DEMOS) $(BENCHES:%=bench-%)
+.DEFAULT_GOAL := all
+all: $(PROGRAMS) $(BENCHES:%=$(BIN)/bench_%)
+
+deps-test:
+	@bash scripts/install-deps.sh test
+deps-demo:
+	@bash scripts/install-deps.sh demo
+deps-bench:
+	@bash scripts/install-deps.sh bench
+
+# The dependency check runs first, then a sub-make that sees the freshly installed packages.
+test: deps-test
+	@$(MAKE) --no-print-directory test-run
+test-run: $(TEST_BIN)
+	@echo "running the test suite ($(TEST_BIN))"
+	@$(TEST_BIN)
+
+asan: deps-test
+	@$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)/asan BIN=$(BUILD)/asan/bin test-run
+
+demo: deps-demo
+	@$(MAKE) --no-print-directory all
+	@SECONDS=0; for d in $(DEMOS); do $(MAKE) --no-print-directory $$d || exit 1; done; \
+	  echo "all demos done in $${SECONDS}s; plots are in out/"
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory $(BENCHES:%=bench-%)
+$(BENCHES:%=bench-%): bench-%: $(BIN)/bench_%
+	@$(BIN)/bench_$*
+
+clean:
+	rm -rf build bin out
+
+-include $(COMMON_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/*/*.d) $(wildcard $(BUILD)/bench/*.d)

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# install-deps.sh - make sure the system packages a target needs are here; install them with
+# apt-get when run as root, otherwise print the one command to run and stop.
+#   scripts/install-deps.sh test    check (the test library) and pkg-config: required
+#   scripts/install-deps.sh demo    gnuplot-nox and a CJK font for the PNG plots: wanted, not required
+#                                   (without gnuplot the demos draw their plots in the terminal)
+#   scripts/install-deps.sh bench   libopenblas-dev, to compare the matmul against OpenBLAS: wanted
+set -u
+what=${1:-test}
+need=() want=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+case $what in
+  test)
+    command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+    if command -v pkg-config >/dev/null 2>&1; then pkg-config --exists check || need+=(check)
+    else need+=(check); fi ;;
+  demo)
+    command -v gnuplot >/dev/null 2>&1 || want+=(gnuplot-nox)
+    command -v dpkg-query >/dev/null 2>&1 && ! have_pkg fonts-wqy-microhei && want+=(fonts-wqy-microhei) ;;
+  bench)
+    command -v pkg-config >/dev/null 2>&1 || want+=(pkg-config)
+    pkg-config --exists openblas 2>/dev/null || want+=(libopenblas-dev) ;;
+  *) echo "usage: $0 test|demo|bench" >&2; exit 2 ;;
+esac
+pkgs=("${need[@]}" "${want[@]}")
+[ ${#pkgs[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "[deps] installing ${pkgs[*]} (apt-get)..."
+  export DEBIAN_FRONTEND=noninteractive
+  if { apt-get update -q && apt-get install -y -q --no-install-recommends "${pkgs[@]}"; } >/tmp/nlp-c-apt.log 2>&1; then
+    echo "[deps] installed ${pkgs[*]}"; exit 0
+  fi
+  echo "[deps] apt-get could not install ${pkgs[*]}; see /tmp/nlp-c-apt.log"
+  [ ${#need[@]} -eq 0 ] && { echo "[deps] going on without them"; exit 0; }
+  exit 1
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "error: missing system packages: ${need[*]}. Install them with:"
+  echo "    sudo apt-get install ${pkgs[*]}"
+  echo "(on macOS: brew install check pkg-config gnuplot)"
+  exit 1
+fi
+echo "[deps] optional packages missing: ${want[*]} (install with: sudo apt-get install ${want[*]}); going on without them"
+exit 0
