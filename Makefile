@@ -43,7 +43,8 @@ ifeq ($(OMP),1)
 endif
 ifeq ($(HAVE_OMP),yes)
   OPTFLAGS += -fopenmp
-  LDFLAGS_OMP := -fopenmp
+else
+  CFLAGS_BASE += -Wno-unknown-pragmas
 endif
 ifeq ($(NATIVE),1)
   HAVE_NATIVE := $(call TRY_CC,-march=native)
