@@ -166,8 +166,8 @@ asan: deps-test
 
 demo: deps-demo
 	@$(MAKE) --no-print-directory all
-	@SECONDS=0; for d in $(DEMOS); do $(MAKE) --no-print-directory $$d || exit 1; done; \
-	  echo "all demos done in $${SECONDS}s; plots are in out/"
+	@start=$$(date +%s); for d in $(DEMOS); do $(MAKE) --no-print-directory $$d || exit 1; done; \
+	  echo "all demos done in $$(( $$(date +%s) - start )) s; plots are in out/"
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory $(BENCHES:%=bench-%)

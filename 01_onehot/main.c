@@ -131,14 +131,14 @@ int main(int argc, char **argv) {
     if (vocab->n == 0) die("%s: no word is seen %ld times or more; lower --min-count", o.corpus, o.min_count);
     printf("most frequent:");
     for (int i = 0; i < vocab->n && i < 10; i++) printf(" %s(%lld)", vocab->words[i], (long long)vocab->counts[i]);
-    printf("\n\n");
+    printf("\n");
 
     int ids[MAX_WORDS];
     for (int i = 0; i < k; i++) {
         ids[i] = vocab_find(vocab, words[i], strlen(words[i]));
         if (ids[i] < 0) {
             ids[i] = vocab_add(vocab, words[i], strlen(words[i]), 0);
-            printf("note: '%s' does not occur in %s; added to the vocabulary as id %d (a one-hot code needs no "
+            printf("\nnote: '%s' does not occur in %s; added to the vocabulary as id %d (a one-hot code needs no "
                    "training, only a free index)\n",
                    words[i], o.corpus, ids[i]);
         }
