@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "util.h"
 
 /* The document: the root value comes first, so json_free can turn the root pointer back into the
@@ -85,52 +86,12 @@ static void skip_ws(Parser *p) {
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
-/* Length (2-4) of the well-formed UTF-8 sequence at s, or 0 if it is not one. Follows Table 3-7 of
- * the Unicode standard, which rules out overlong forms (C0, E0 80, F0 80), UTF-16 surrogates
- * encoded directly (ED A0..BF) and code points above U+10FFFF (F4 90, F5..FF). */
+/* Length (2-4) of the well-formed UTF-8 sequence at s, or 0 if it is not one (utf8.h rules out
+ * overlong forms, encoded surrogates and code points above U+10FFFF). */
 static size_t utf8_sequence_length(const unsigned char *s, size_t avail) {
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t n;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (avail < n || s[1] < lo || s[1] > hi) return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80) return 0;
-    return n;
-}
-
-static size_t utf8_encode(unsigned cp, char *out) {
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
+    uint32_t cp;
+    int n = utf8_decode((const char *)s, avail, &cp);
+    return n >= 2 ? (size_t)n : 0;
 }
 
 /* The 4 hex digits at offset `at` (just after "\u"). */
@@ -227,7 +188,7 @@ static int parse_string(Parser *p, char **out, size_t *out_len, int *has_nul) {
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             }
             if (cp == 0) *has_nul = 1;
-            k += utf8_encode(cp, dst + k);
+            k += (size_t)utf8_encode((uint32_t)cp, dst + k);
             break;
         }
         default:

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "utf8.h"
 #include "util.h"
 
 extern char **environ; /* POSIX: the application declares it; posix_spawnp passes it on */
@@ -65,54 +66,18 @@ static int have_cjk_font(void) {
 
 /* ==================================== UTF-8 widths ========================================== */
 
-/* Decode one character at s (s[0] != 0); return its length in bytes (>= 1). A malformed sequence
- * decodes as U+FFFD one byte at a time, so a broken label can never make us read past its end
- * (a NUL fails the continuation-byte test). */
-static int utf8_decode(const char *s, uint32_t *cp) {
-    const unsigned char *u = (const unsigned char *)s;
-    int len;
-    uint32_t c, min;
-    if (u[0] < 0x80) {
-        *cp = u[0];
-        return 1;
-    }
-    if ((u[0] & 0xE0) == 0xC0) len = 2, c = u[0] & 0x1Fu, min = 0x80;
-    else if ((u[0] & 0xF0) == 0xE0) len = 3, c = u[0] & 0x0Fu, min = 0x800;
-    else if ((u[0] & 0xF8) == 0xF0) len = 4, c = u[0] & 0x07u, min = 0x10000;
-    else {
+/* Decode one character at s (s[0] != 0) with utf8.h; return its length in bytes (>= 1). A
+ * malformed sequence decodes as U+FFFD one byte at a time, so a broken label can never make us
+ * read past its end. */
+static int decode_lenient(const char *s, uint32_t *cp) {
+    size_t avail = 0;
+    while (avail < 4 && s[avail]) avail++;
+    int n = utf8_decode(s, avail, cp);
+    if (n <= 0) {
         *cp = 0xFFFD;
         return 1;
     }
-    for (int i = 1; i < len; i++) {
-        if ((u[i] & 0xC0) != 0x80) {
-            *cp = 0xFFFD;
-            return 1;
-        }
-        c = (c << 6) | (u[i] & 0x3Fu);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) c = 0xFFFD;
-    *cp = c;
-    return len;
-}
-
-static int utf8_encode(uint32_t c, char *out) {
-    if (c < 0x80) return out[0] = (char)c, 1;
-    if (c < 0x800) {
-        out[0] = (char)(0xC0 | (c >> 6));
-        out[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        out[0] = (char)(0xE0 | (c >> 12));
-        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (c >> 18));
-    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
+    return n;
 }
 
 /* Characters we show in the terminal: controls become spaces (a label must not move the cursor),
@@ -123,27 +88,12 @@ static uint32_t printable(uint32_t c) {
     return c;
 }
 
-/* Columns a character takes in a terminal: a small wcwidth() for what labels here contain. Wide
- * (2): Hangul Jamo, CJK radicals to Yi, Hangul syllables, CJK compatibility, full-width forms,
- * emoji, CJK extension planes. Zero: combining marks and zero-width spaces/joiners/selectors. */
-static int char_width(uint32_t c) {
-    if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F) || (c >= 0xFE00 && c <= 0xFE0F))
-        return 0;
-    if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) || (c >= 0x3041 && c <= 0x33FF) ||
-        (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
-        (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
-        (c >= 0xFF00 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
-        (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD))
-        return 2;
-    return 1;
-}
-
 static int text_width(const char *s) {
     int w = 0;
     uint32_t c;
     while (s && *s) {
-        s += utf8_decode(s, &c);
-        w += char_width(printable(c));
+        s += decode_lenient(s, &c);
+        w += utf8_width(printable(c));
     }
     return w;
 }
@@ -155,9 +105,9 @@ static int put_text(const char *s, int maxw, int pad) {
     uint32_t c;
     char buf[4];
     while (s && *s) {
-        s += utf8_decode(s, &c);
+        s += decode_lenient(s, &c);
         c = printable(c);
-        int cw = char_width(c);
+        int cw = utf8_width(c);
         if (w + cw > maxw) break;
         fwrite(buf, 1, (size_t)utf8_encode(c, buf), stdout);
         w += cw;
@@ -190,7 +140,7 @@ static Cell *cell(Canvas *cv, int r, int c) { return &cv->cells[(size_t)r * (siz
  * character partly overwritten is blanked whole, so a row never prints half a glyph. */
 static void canvas_put(Canvas *cv, int r, int c, uint32_t ch) {
     ch = printable(ch);
-    int width = char_width(ch);
+    int width = utf8_width(ch);
     if (width == 0 || r < 0 || r >= cv->h || c < 0 || c + width > cv->w) return;
     for (int k = c; k < c + width; k++) {
         if (cell(cv, r, k)->s[0] == '\0') strcpy(cell(cv, r, k - 1)->s, " "); /* k > 0 here */
@@ -206,9 +156,9 @@ static int canvas_text(Canvas *cv, int r, int c, const char *s) {
     int w = 0;
     uint32_t ch;
     while (s && *s) {
-        s += utf8_decode(s, &ch);
+        s += decode_lenient(s, &ch);
         canvas_put(cv, r, c + w, ch);
-        w += char_width(printable(ch));
+        w += utf8_width(printable(ch));
     }
     return w;
 }
@@ -481,8 +431,8 @@ static int ascii_heatmap(const PlotOpts *o, const double *m, int rows, int cols,
         int line = 0;
         uint32_t ch;
         while (*s && line < HEAT_HEADER_H) {
-            s += utf8_decode(s, &ch);
-            if (char_width(printable(ch)) == 0) continue;
+            s += decode_lenient(s, &ch);
+            if (utf8_width(printable(ch)) == 0) continue;
             canvas_put(&head, line++, j * cw, ch);
         }
         if (line > hh) hh = line;
