@@ -60,6 +60,11 @@ static Options parse_args(int argc, char **argv) {
             continue;
         }
         if (a[0] != '-' || a[1] != '-') bad_usage("unexpected argument '%s'", a);
+        static const char *const with_value[] = {"--corpus", "--words", "--name", "--out",
+                                                  "--tokenize", "--min-count", "--dim"};
+        int known = 0;
+        for (size_t j = 0; j < sizeof with_value / sizeof *with_value; j++) known |= !strcmp(a, with_value[j]);
+        if (!known) bad_usage("unknown option '%s'", a);
         if (i + 1 >= argc) bad_usage("option %s needs a value", a);
         const char *v = argv[++i];
         if (!strcmp(a, "--corpus")) o.corpus = v;
@@ -74,7 +79,7 @@ static Options parse_args(int argc, char **argv) {
             if (parse_long(v, 1, 1000000000L, &o.min_count, "--min-count", err)) bad_usage("%s", err);
         } else if (!strcmp(a, "--dim")) {
             if (parse_long(v, 1, 100000, &o.dim, "--dim", err)) bad_usage("%s", err);
-        } else bad_usage("unknown option '%s'", a);
+        }
     }
     return o;
 }
@@ -209,7 +214,7 @@ int main(int argc, char **argv) {
     po.title = title;
     char pname[256];
     snprintf(pname, sizeof pname, "%s_cosine", o.name);
-    plot_heatmap(pname, &po, co, k, k, labels, labels);
+    int plot_failed = plot_heatmap(pname, &po, co, k, k, labels, labels) < 0;
 
     /* 5. Memory: a V x V table against a dense V x d embedding. */
     OneHotMemory mem = onehot_memory(V, (int)o.dim);
@@ -232,10 +237,10 @@ int main(int argc, char **argv) {
     pb.title = title;
     pb.logy = 1;
     snprintf(pname, sizeof pname, "%s_memory", o.name);
-    plot_bars(pname, &pb, bar_labels, bar_values, 3);
+    plot_failed |= plot_bars(pname, &pb, bar_labels, bar_values, 3) < 0;
 
     free(eu), free(co);
     for (int i = 0; i < k; i++) free(words[i]);
     vocab_free(vocab);
-    return 0;
+    return plot_failed ? 1 : 0; /* the message is already on stderr */
 }
