@@ -141,9 +141,12 @@ $(BIN)/bench_%: $(BUILD)/bench/bench_%.o $(CHAPTER_LIBS) $(COMMON_LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) $^ $(BENCH_BLAS_LIBS) $(LDLIBS) -o $@
 BENCHES := $(patsubst bench/bench_%.c,%,$(wildcard bench/bench_*.c))
+# A benchmark that compares against another program is a script: bench/bench_NAME.sh runs as
+# `make bench-NAME`, after `make all` (it finds the programs in $(BIN)).
+BENCH_SCRIPTS := $(patsubst bench/bench_%.sh,%,$(wildcard bench/bench_*.sh))
 
 # ---- top-level targets ---------------------------------------------------------------------------
-.PHONY: all demo test test-run asan bench clean deps-test deps-demo deps-bench $(DEMOS) $(BENCHES:%=bench-%)
+.PHONY: all demo test test-run asan bench clean deps-test deps-demo deps-bench $(DEMOS) $(BENCHES:%=bench-%) $(BENCH_SCRIPTS:%=bench-%)
 .DEFAULT_GOAL := all
 all: $(PROGRAMS) $(BENCHES:%=$(BIN)/bench_%)
 
@@ -170,9 +173,11 @@ demo: deps-demo
 	  echo "all demos done in $$(( $$(date +%s) - start )) s; plots are in out/"
 
 bench: deps-bench
-	@$(MAKE) --no-print-directory $(BENCHES:%=bench-%)
+	@$(MAKE) --no-print-directory $(BENCHES:%=bench-%) $(BENCH_SCRIPTS:%=bench-%)
 $(BENCHES:%=bench-%): bench-%: $(BIN)/bench_%
 	@$(BIN)/bench_$*
+$(BENCH_SCRIPTS:%=bench-%): bench-%: all
+	@BIN=$(BIN) bash bench/bench_$*.sh
 
 clean:
 	rm -rf build bin out

@@ -4,7 +4,8 @@
 #   scripts/install-deps.sh test    check (the test library) and pkg-config: required
 #   scripts/install-deps.sh demo    gnuplot-nox and a CJK font for the PNG plots: wanted, not required
 #                                   (without gnuplot the demos draw their plots in the terminal)
-#   scripts/install-deps.sh bench   libopenblas-dev, to compare the matmul against OpenBLAS: wanted
+#   scripts/install-deps.sh bench   libopenblas-dev and fasttext, the baselines the benchmarks
+#                                   compare against: wanted
 set -u
 what=${1:-test}
 need=() want=()
@@ -19,7 +20,8 @@ case $what in
     command -v dpkg-query >/dev/null 2>&1 && ! have_pkg fonts-wqy-microhei && want+=(fonts-wqy-microhei) ;;
   bench)
     command -v pkg-config >/dev/null 2>&1 || want+=(pkg-config)
-    pkg-config --exists openblas 2>/dev/null || want+=(libopenblas-dev) ;;
+    pkg-config --exists openblas 2>/dev/null || want+=(libopenblas-dev)
+    command -v fasttext >/dev/null 2>&1 || want+=(fasttext) ;;
   *) echo "usage: $0 test|demo|bench" >&2; exit 2 ;;
 esac
 pkgs=("${need[@]}" "${want[@]}")

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "activations.h"
+#include "embedding.h"
 #include "gradcheck.h"
 #include "layernorm.h"
 #include "softmax.h"
@@ -295,6 +296,32 @@ START_TEST(layernorm_matches_pytorch) {
 }
 END_TEST
 
+/* ---- embedding lookup ---- */
+typedef struct {
+    float *table, *out, *r;
+    const int *ids;
+    int N, V, C;
+} EmbCtx;
+static double emb_loss(void *ctx) {
+    EmbCtx *c = ctx;
+    embedding_forward(c->out, c->ids, c->table, c->N, c->V, c->C);
+    return dot_loss(c->out, c->r, (size_t)c->N * c->C);
+}
+START_TEST(embedding_lookup_and_gradcheck) {
+    enum { N = 5, V = 4, C = 3 };
+    int ids[N] = {2, 0, 2, 3, 1}; /* id 2 twice: its row gets both gradients */
+    float table[V * C], out[N * C], r[N * C], dt[V * C] = {0};
+    fill_uniform(table, V * C, -1, 1, 31), fill_uniform(r, N * C, -1, 1, 32);
+    EmbCtx c = {table, out, r, ids, N, V, C};
+    emb_loss(&c);
+    for (int j = 0; j < C; j++) ck_assert_float_eq(out[2 * C + j], table[2 * C + j]);
+    embedding_backward(dt, ids, r, N, C);
+    ck_assert_float_eq_tol(dt[2 * C], r[0] + r[2 * C], 1e-7);
+    GradCheck g = gradcheck(emb_loss, &c, table, dt, V * C, H, ATOL, RTOL, 0);
+    ck_assert_msg(g.worst <= 1, "embedding grad[%zu] %g vs %g", g.worst_index, g.analytic, g.numeric);
+}
+END_TEST
+
 Suite *kernels_suite(void) {
     Suite *s = suite_create("kernels");
     TCase *tc = tcase_create("gradients");
@@ -306,6 +333,7 @@ Suite *kernels_suite(void) {
     tcase_add_test(tc, crossentropy_gradcheck);
     tcase_add_test(tc, layernorm_gradcheck);
     tcase_add_test(tc, dropout_statistics_and_backward);
+    tcase_add_test(tc, embedding_lookup_and_gradcheck);
     suite_add_tcase(s, tc);
     TCase *ref = tcase_create("pytorch");
     tcase_add_test(ref, activations_match_pytorch);
