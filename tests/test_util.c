@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "platform.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -74,6 +75,21 @@ START_TEST(make_dirs_creates_parents) {
 }
 END_TEST
 
+START_TEST(platform_clock_memory_threads) {
+    double t0 = now_seconds();
+    volatile double x = 0;
+    for (int i = 0; i < 1000000; i++) x += i;
+    double t1 = now_seconds();
+    ck_assert(t1 >= t0);
+    ck_assert(t1 - t0 < 10.0); /* seconds, not nanoseconds */
+    char *big = xmalloc(32u << 20);
+    memset(big, 1, 32u << 20); /* touch 32 MiB: the peak must have grown past it */
+    ck_assert_uint_ge(peak_rss_bytes(), 32u << 20);
+    free(big);
+    ck_assert_int_ge(num_threads(), 1);
+}
+END_TEST
+
 Suite *util_suite(void) {
     Suite *s = suite_create("util");
     TCase *tc = tcase_create("core");
@@ -81,6 +97,7 @@ Suite *util_suite(void) {
     tcase_add_test(tc, read_file_rejects_missing_and_directories);
     tcase_add_test(tc, parse_numbers_reject_garbage_and_range);
     tcase_add_test(tc, make_dirs_creates_parents);
+    tcase_add_test(tc, platform_clock_memory_threads);
     suite_add_tcase(s, tc);
     return s;
 }
