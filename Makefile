@@ -67,10 +67,15 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 CFLAGS  := $(CFLAGS_BASE) $(OPTFLAGS) $(CFLAGS)
 LDFLAGS := $(OPTFLAGS) $(LDFLAGS)
 
+# What was found is printed once per command: here for plain `make`, by the `config` target for the
+# goals that first install missing packages (test, demo, asan, bench), so it describes the machine
+# after the install.
+CONFIG_LINE1 := [config] compiler: $(CC_VERSION)
+CONFIG_LINE2 := [config] OpenMP: $(if $(HAVE_OMP),yes,no)  -march=native: $(if $(HAVE_NATIVE),yes,no)  gnuplot: $(if $(HAVE_GNUPLOT),yes,no (ASCII plots))  OpenBLAS: $(if $(HAVE_OPENBLAS),found,not found)$(if $(filter openblas,$(BLAS)), (matmul backend),)  sanitizers: $(if $(SAN),on,off)
 ifeq ($(MAKELEVEL),0)
-ifeq ($(filter clean,$(MAKECMDGOALS)),)
-  $(info [config] compiler: $(CC_VERSION))
-  $(info [config] OpenMP: $(if $(HAVE_OMP),yes,no)  -march=native: $(if $(HAVE_NATIVE),yes,no)  gnuplot: $(if $(HAVE_GNUPLOT),yes,no (ASCII plots))  OpenBLAS: $(if $(HAVE_OPENBLAS),found,not found)$(if $(filter openblas,$(BLAS)), (matmul backend),)  sanitizers: $(if $(SAN),on,off))
+ifeq ($(filter clean config test demo asan bench demo-% bench-%,$(MAKECMDGOALS)),)
+  $(info $(CONFIG_LINE1))
+  $(info $(CONFIG_LINE2))
 endif
 endif
 
@@ -110,7 +115,7 @@ PROGRAMS += $(BIN)/$(2)
 CHAPTER_LIBS := $(BUILD)/lib$(1).a $$(CHAPTER_LIBS)
 DEMOS += demo-$(firstword $(subst _, ,$(1)))
 demo-$(firstword $(subst _, ,$(1))): deps-demo
-	@$(MAKE) --no-print-directory $(BIN)/$(2)
+	@$(MAKE) --no-print-directory -s $(BIN)/$(2)
 	@BIN=$(BIN) FULL=$(FULL) bash $(1)/demo.sh
 endef
 include $(sort $(wildcard [0-9][0-9]_*/chapter.mk))
@@ -146,7 +151,7 @@ BENCHES := $(patsubst bench/bench_%.c,%,$(wildcard bench/bench_*.c))
 BENCH_SCRIPTS := $(patsubst bench/bench_%.sh,%,$(wildcard bench/bench_*.sh))
 
 # ---- top-level targets ---------------------------------------------------------------------------
-.PHONY: all demo test test-run asan bench clean deps-test deps-demo deps-bench $(DEMOS) $(BENCHES:%=bench-%) $(BENCH_SCRIPTS:%=bench-%)
+.PHONY: config all demo test test-run asan bench clean deps-test deps-demo deps-bench $(DEMOS) $(BENCHES:%=bench-%) $(BENCH_SCRIPTS:%=bench-%)
 .DEFAULT_GOAL := all
 all: $(PROGRAMS) $(BENCHES:%=$(BIN)/bench_%)
 
@@ -157,23 +162,28 @@ deps-demo:
 deps-bench:
 	@bash scripts/install-deps.sh bench
 
+config:
+	@echo '$(CONFIG_LINE1)'
+	@echo '$(CONFIG_LINE2)'
+
 # The dependency check runs first, then a sub-make that sees the freshly installed packages.
 test: deps-test
-	@$(MAKE) --no-print-directory test-run
+	@$(MAKE) --no-print-directory config test-run
 test-run: $(TEST_BIN)
 	@echo "running the test suite ($(TEST_BIN))"
 	@$(TEST_BIN)
 
 asan: deps-test
+	@$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)/asan BIN=$(BUILD)/asan/bin config
 	@$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)/asan BIN=$(BUILD)/asan/bin test-run
 
 demo: deps-demo
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory config all
 	@start=$$(date +%s); for d in $(DEMOS); do $(MAKE) --no-print-directory $$d || exit 1; done; \
 	  echo "all demos done in $$(( $$(date +%s) - start )) s; plots are in out/"
 
 bench: deps-bench
-	@$(MAKE) --no-print-directory $(BENCHES:%=bench-%) $(BENCH_SCRIPTS:%=bench-%)
+	@$(MAKE) --no-print-directory config $(BENCHES:%=bench-%) $(BENCH_SCRIPTS:%=bench-%)
 $(BENCHES:%=bench-%): bench-%: $(BIN)/bench_%
 	@$(BIN)/bench_$*
 $(BENCH_SCRIPTS:%=bench-%): bench-%: all
