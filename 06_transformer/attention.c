@@ -1,0 +1,183 @@
+/* attention.c - see attention.h: scaled dot-product attention with masks, and multi-head
+ * attention built from it and four linear layers. */
+#include "attention.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activations.h"
+#include "matmul.h"
+#include "util.h"
+
+/* Below this much work (multiply-adds) one thread does all heads: starting threads costs more. */
+#define ATT_PARALLEL_MIN_WORK 200000
+
+/* Is key j visible to query i of sequence b? */
+static int visible(const unsigned char *key_pad, int causal, int b, int Tk, int i, int j) {
+    if (causal && j > i) return 0;
+    return !(key_pad && key_pad[(size_t)b * Tk + j]);
+}
+
+void attention_forward(float *out, float *att, float *attd, float *dmask, const float *q, const float *k,
+                       const float *v, const unsigned char *key_pad, int causal, int B, int Tq, int Tk, int NH,
+                       int hd, float scale, float p_drop, uint64_t seed) {
+    int D = NH * hd;
+    long long work = (long long)B * NH * Tq * Tk * hd;
+    /* Each (sequence, head) writes its own slice of att and its own columns of out: the iterations
+     * are independent. The matmul calls inside run on one thread each (no nested parallelism). */
+#pragma omp parallel for schedule(static) if (work >= ATT_PARALLEL_MIN_WORK)
+    for (int bh = 0; bh < B * NH; bh++) {
+        int b = bh / NH, h = bh % NH;
+        /* head h of sequence b: (T,hd) matrices with row stride D */
+        const float *qh = q + (size_t)b * Tq * D + (size_t)h * hd;
+        const float *kh = k + (size_t)b * Tk * D + (size_t)h * hd;
+        const float *vh = v + (size_t)b * Tk * D + (size_t)h * hd;
+        float *oh = out + (size_t)b * Tq * D + (size_t)h * hd;
+        float *S = att + (size_t)bh * Tq * Tk; /* (Tq,Tk) */
+
+        /* 1. scores S (Tq,Tk) = scale * qh (Tq,hd) @ kh^T (hd,Tk) */
+        matmul(0, 1, Tq, Tk, hd, scale, qh, D, kh, D, 0.0f, S, Tk);
+
+        /* 2. softmax of each row over the visible keys; masked keys get weight 0 exactly (the
+         * same as a score of -infinity, without the NaN a fully masked row would give). */
+        for (int i = 0; i < Tq; i++) {
+            float *row = S + (size_t)i * Tk;
+            float maxv = -INFINITY;
+            for (int j = 0; j < Tk; j++)
+                if (visible(key_pad, causal, b, Tk, i, j)) maxv = fmaxf(maxv, row[j]);
+            if (maxv == -INFINITY) { /* nothing visible */
+                memset(row, 0, sizeof(float) * (size_t)Tk);
+                continue;
+            }
+            double sum = 0;
+            for (int j = 0; j < Tk; j++) {
+                row[j] = visible(key_pad, causal, b, Tk, i, j) ? expf(row[j] - maxv) : 0.0f;
+                sum += row[j];
+            }
+            float inv = (float)(1.0 / sum);
+            for (int j = 0; j < Tk; j++) row[j] *= inv;
+        }
+
+        /* 3. optional dropout on the weights (BERT drops whole attention links in training) */
+        const float *A = S;
+        if (p_drop > 0) {
+            Rng r;
+            rng_seed(&r, seed + 0x9E3779B97F4A7C15ull * (uint64_t)(bh + 1));
+            float *Ad = attd + (size_t)bh * Tq * Tk;
+            dropout_forward(Ad, dmask + (size_t)bh * Tq * Tk, S, (size_t)Tq * Tk, p_drop, &r);
+            A = Ad;
+        }
+
+        /* 4. the weighted sum of the values: oh (Tq,hd) = A (Tq,Tk) @ vh (Tk,hd), written into this
+         * head's columns of out, which concatenates the heads at no cost. */
+        matmul(0, 0, Tq, hd, Tk, 1.0f, A, Tk, vh, D, 0.0f, oh, D);
+    }
+}
+
+void attention_backward(float *dq, float *dk, float *dv, float *scratch, const float *dout, const float *q,
+                        const float *k, const float *v, const float *att, const float *attd, const float *dmask,
+                        int B, int Tq, int Tk, int NH, int hd, float scale, float p_drop) {
+    int D = NH * hd;
+    long long work = (long long)B * NH * Tq * Tk * hd;
+#pragma omp parallel for schedule(static) if (work >= ATT_PARALLEL_MIN_WORK)
+    for (int bh = 0; bh < B * NH; bh++) {
+        int b = bh / NH, h = bh % NH;
+        size_t qo = (size_t)b * Tq * D + (size_t)h * hd, ko = (size_t)b * Tk * D + (size_t)h * hd;
+        const float *P = att + (size_t)bh * Tq * Tk;
+        const float *A = p_drop > 0 ? attd + (size_t)bh * Tq * Tk : P;
+        float *dS = scratch + (size_t)bh * Tq * Tk;
+
+        /* out = A v:  dA (Tq,Tk) = dout_h (Tq,hd) @ vh^T;  dv_h (Tk,hd) += A^T @ dout_h */
+        matmul(0, 1, Tq, Tk, hd, 1.0f, dout + qo, D, v + ko, D, 0.0f, dS, Tk);
+        matmul(1, 0, Tk, hd, Tq, 1.0f, A, Tk, dout + qo, D, 1.0f, dv + ko, D);
+        if (p_drop > 0) {
+            const float *m = dmask + (size_t)bh * Tq * Tk;
+            for (size_t i = 0; i < (size_t)Tq * Tk; i++) dS[i] *= m[i];
+        }
+        /* softmax, row by row and in place: dS = P * (dA - sum_j P dA). Masked keys have P = 0
+         * and so get no gradient, as they had no influence. */
+        for (int i = 0; i < Tq; i++) {
+            const float *p = P + (size_t)i * Tk;
+            float *d = dS + (size_t)i * Tk;
+            double dot = 0;
+            for (int j = 0; j < Tk; j++) dot += (double)p[j] * d[j];
+            for (int j = 0; j < Tk; j++) d[j] = p[j] * (d[j] - (float)dot);
+        }
+        /* S = scale q k^T:  dq_h += scale dS @ kh;  dk_h += scale dS^T @ qh */
+        matmul(0, 0, Tq, hd, Tk, scale, dS, Tk, k + ko, D, 1.0f, dq + qo, D);
+        matmul(1, 0, Tk, hd, Tq, scale, dS, Tk, q + qo, D, 1.0f, dk + ko, D);
+    }
+}
+
+void causal_mask_matrix(unsigned char *m, int T) {
+    for (int i = 0; i < T; i++)
+        for (int j = 0; j < T; j++) m[(size_t)i * T + j] = j <= i;
+}
+
+void padding_mask_from_lengths(unsigned char *key_pad, const int *len, int B, int T) {
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) key_pad[(size_t)b * T + t] = t >= len[b];
+}
+
+/* ---- multi-head attention ------------------------------------------------------------------- */
+
+static float *fbuf(size_t n) { return xcalloc(n ? n : 1, sizeof(float)); }
+
+void mha_init(Mha *m, int C, int D, int NH, int maxB, int maxTq, int maxTk, float p_drop) {
+    if (C <= 0 || D <= 0 || NH <= 0 || D % NH != 0)
+        die("mha_init: attention width D = %d must be a positive multiple of the heads (%d); C = %d", D, NH, C);
+    memset(m, 0, sizeof *m);
+    m->C = C, m->D = D, m->NH = NH, m->hd = D / NH;
+    m->maxB = maxB, m->maxTq = maxTq, m->maxTk = maxTk, m->p_drop = p_drop;
+    size_t nq = (size_t)maxB * maxTq * D, nk = (size_t)maxB * maxTk * D;
+    size_t na = (size_t)maxB * NH * maxTq * maxTk;
+    m->q = fbuf(nq), m->k = fbuf(nk), m->v = fbuf(nk), m->ctx = fbuf(nq);
+    m->att = fbuf(na), m->scratch = fbuf(na);
+    if (p_drop > 0) m->attd = fbuf(na), m->dmask = fbuf(na);
+    m->dq = fbuf(nq), m->dk = fbuf(nk), m->dv = fbuf(nk), m->dctx = fbuf(nq);
+}
+
+void mha_free(Mha *m) {
+    float *bufs[] = {m->q, m->k, m->v, m->ctx, m->att, m->scratch, m->attd, m->dmask, m->dq, m->dk, m->dv, m->dctx};
+    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
+    memset(m, 0, sizeof *m);
+}
+
+void mha_forward(Mha *m, const MhaWeights *w, float *out, const float *xq, const float *xkv, int B, int Tq, int Tk,
+                 const unsigned char *key_pad, int causal, Rng *rng) {
+    if (B > m->maxB || Tq > m->maxTq || Tk > m->maxTk || B <= 0 || Tq <= 0 || Tk <= 0)
+        die("mha_forward: batch %d x %d x %d does not fit buffers made for %d x %d x %d", B, Tq, Tk, m->maxB,
+            m->maxTq, m->maxTk);
+    int C = m->C, D = m->D;
+    m->B = B, m->Tq = Tq, m->Tk = Tk, m->causal = causal, m->key_pad = key_pad;
+    m->dropped = rng && m->p_drop > 0;
+    /* 1. project: q (B*Tq, D) = xq Wq^T + bq; k, v (B*Tk, D) from xkv. All heads in one matmul each. */
+    linear_forward(m->q, xq, w->wq, w->bq, B * Tq, C, D);
+    linear_forward(m->k, xkv, w->wk, w->bk, B * Tk, C, D);
+    linear_forward(m->v, xkv, w->wv, w->bv, B * Tk, C, D);
+    /* 2. attend in every head at once (heads are strided views, see attention.h); ctx (B,Tq,D) is
+     * the concatenation of the NH head outputs of hd values each. */
+    uint64_t seed = m->dropped ? rng_u64(rng) : 0;
+    attention_forward(m->ctx, m->att, m->attd, m->dmask, m->q, m->k, m->v, key_pad, causal, B, Tq, Tk, m->NH, m->hd,
+                      1.0f / sqrtf((float)m->hd), m->dropped ? m->p_drop : 0.0f, seed);
+    /* 3. mix the heads back to the model width: out (B*Tq, C) = ctx Wo^T + bo */
+    linear_forward(out, m->ctx, w->wo, w->bo, B * Tq, D, C);
+}
+
+void mha_backward(Mha *m, const MhaWeights *w, MhaWeights *g, float *dxq, float *dxkv, const float *dout,
+                  const float *xq, const float *xkv) {
+    int C = m->C, D = m->D, B = m->B, Tq = m->Tq, Tk = m->Tk;
+    size_t nq = (size_t)B * Tq * D, nk = (size_t)B * Tk * D;
+    memset(m->dctx, 0, nq * sizeof(float));
+    linear_backward(m->dctx, g->wo, g->bo, dout, m->ctx, w->wo, B * Tq, D, C);
+    memset(m->dq, 0, nq * sizeof(float));
+    memset(m->dk, 0, nk * sizeof(float));
+    memset(m->dv, 0, nk * sizeof(float));
+    attention_backward(m->dq, m->dk, m->dv, m->scratch, m->dctx, m->q, m->k, m->v, m->att, m->attd, m->dmask, B, Tq,
+                       Tk, m->NH, m->hd, 1.0f / sqrtf((float)m->hd), m->dropped ? m->p_drop : 0.0f);
+    linear_backward(dxq, g->wq, g->bq, m->dq, xq, w->wq, B * Tq, C, D);
+    linear_backward(dxkv, g->wk, g->bk, m->dk, xkv, w->wk, B * Tk, C, D);
+    linear_backward(dxkv, g->wv, g->bv, m->dv, xkv, w->wv, B * Tk, C, D);
+}
