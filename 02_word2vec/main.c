@@ -161,6 +161,9 @@ static int cmd_train(int argc, char **argv) {
     TokMode mode = tok && !strcmp(tok, "chars") ? TOK_CHARS : TOK_WORDS;
 
     char err[ERR_LEN];
+    AtomicFile probe; /* an unwritable --out is found now, not after the training */
+    if (atomic_open(&probe, out, err)) die("%s", err);
+    atomic_abort(&probe);
     double t0 = now_seconds();
     W2vCorpus c;
     if (w2v_corpus_read(&c, corpus, mode, opt(o, no, "--keep-punct") != NULL, min_count, err)) die("%s", err);

@@ -160,29 +160,23 @@ static int read_word(Reader *r, long row, const char **w, size_t *wl, char *err)
     return 0;
 }
 
-/* Does the first entry after the header read as text: a word, then dim numbers, then '\n'? */
-static int looks_like_text(const Reader *r0, long dim) {
+/* Is the file text? Look at the rest of the first entry's line, after its word: text has
+ * something on it, and only printable ASCII (numbers, spaces, tabs, a CR). Binary floats put a
+ * control byte or a byte >= 0x80 in the first few bytes, or a '\n' byte right away (an empty
+ * line), far more often than not; a real text file that then fails to parse gets a text error. */
+static int looks_like_text(const Reader *r0) {
     Reader r = *r0;
     const char *w;
     size_t wl;
     char err[ERR_LEN];
     if (read_word(&r, 0, &w, &wl, err)) return 0;
-    size_t eol = r.pos;
-    while (eol < r.len && r.s[eol] != '\n') eol++;
-    long count = 0;
-    for (size_t p = r.pos; p < eol;) {
-        while (p < eol && (r.s[p] == ' ' || r.s[p] == '\t' || r.s[p] == '\r')) p++;
-        if (p == eol) break;
-        char num[64];
-        size_t k = 0;
-        while (p < eol && r.s[p] != ' ' && r.s[p] != '\t' && r.s[p] != '\r' && k < sizeof num - 1) num[k++] = r.s[p++];
-        num[k] = 0;
-        char *end;
-        strtod(num, &end);
-        if (end == num || *end) return 0;
-        count++;
+    int content = 0;
+    for (size_t p = r.pos; p < r.len && r.s[p] != '\n'; p++) {
+        unsigned char ch = (unsigned char)r.s[p];
+        if (ch >= 0x7F || (ch < 0x20 && ch != '\t' && ch != '\r')) return 0;
+        content |= ch != ' ' && ch != '\t' && ch != '\r';
     }
-    return count == dim;
+    return content;
 }
 
 static int parse_float(const char *tok, float *out) {
@@ -214,7 +208,7 @@ WordVectors *wv_load(const char *path, WvFormat *fmt, char *err) {
                 n, dim, len);
         return free(buf), NULL;
     }
-    int text = looks_like_text(&r, dim);
+    int text = looks_like_text(&r);
     if (fmt) *fmt = text ? WV_TXT : WV_BIN;
     WordVectors *wv = wv_new((int)n, (int)dim);
     char word[MAX_WORD_BYTES + 1], inner[ERR_LEN];

@@ -38,8 +38,8 @@ WordVectors *wv_from_rows(char *const *words, const float *rows, int n, int dim,
  * txt writes each float with 9 significant digits, enough to read back the same bits. Written to a
  * temporary file and renamed. Returns 0 or -1 with err set. */
 int wv_save(const WordVectors *wv, const char *path, WvFormat fmt, char *err);
-/* Read either format, detected from the first entry (its line parses as a word and DIM numbers,
- * or it does not). Rejects, with the path and the entry or line: a missing, unreadable or empty
+/* Read either format, detected from the first entry (what follows its word is printable text, or
+ * raw bytes). Rejects, with the path and the entry or line: a missing, unreadable or empty
  * file; a bad header; a word that is empty, too long (over 1000 bytes) or not valid UTF-8; a
  * duplicate word; a text line without exactly DIM numbers; a number that does not parse or is not
  * finite; a truncated file; data after the last entry. Returns NULL then. fmt may be NULL. */
