@@ -1,7 +1,466 @@
-/* main.c - bin/rnn: the command line of chapter 04 (work in progress). */
+/* main.c - bin/rnn: the command line of chapter 04 (the lesson is in cells.c, rnn_layer.c,
+ * rnnlm.c and experiments.c). */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-int main(void) {
-    printf("rnn: work in progress\n");
+#include "corpus.h"
+#include "experiments.h"
+#include "platform.h"
+#include "plot.h"
+#include "rnnlm.h"
+#include "util.h"
+
+/* ---- a small table-driven option parser: each command lists its options ---------------------- */
+typedef enum { OPT_STR, OPT_LONG, OPT_DOUBLE, OPT_FLAG } OptKind;
+typedef struct {
+    const char *name; /* "--seq" */
+    OptKind kind;
+    void *dst;        /* const char **, long *, double *, int * */
+    double lo, hi;    /* the accepted range of a number */
+} Opt;
+
+static const char *g_cmd = "rnn";
+
+static NORETURN void bad_usage(const char *fmt, const char *arg) {
+    fprintf(stderr, "error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(run '%s --help' for the options)\n", g_cmd);
+    exit(2);
+}
+
+static void parse_opts(int argc, char **argv, const Opt *opts, int nopts, void (*usage)(FILE *)) {
+    char err[ERR_LEN];
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) usage(stdout), exit(0);
+        const Opt *o = NULL;
+        for (int j = 0; j < nopts; j++)
+            if (!strcmp(a, opts[j].name)) o = &opts[j];
+        if (!o) bad_usage(a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
+        if (o->kind == OPT_FLAG) {
+            *(int *)o->dst = 1;
+            continue;
+        }
+        if (i + 1 >= argc) bad_usage("option %s needs a value", a);
+        const char *v = argv[++i];
+        if (o->kind == OPT_STR) *(const char **)o->dst = v;
+        else if (o->kind == OPT_LONG) {
+            if (parse_long(v, (long)o->lo, (long)o->hi, (long *)o->dst, a, err)) bad_usage("%s", err);
+        } else if (parse_double(v, o->lo, o->hi, (double *)o->dst, a, err))
+            bad_usage("%s", err);
+    }
+}
+
+static CellType parse_cell(const char *s) {
+    CellType t;
+    if (cell_parse(s, &t)) bad_usage("--cell must be rnn, lstm or gru, not '%s'", s);
+    return t;
+}
+
+/* A comma-separated list of whole numbers in [lo, hi]; returns the count. */
+static int parse_list(const char *s, int *out, int max, long lo, long hi, const char *what) {
+    int n = 0;
+    char buf[256], err[ERR_LEN];
+    if (strlen(s) >= sizeof buf) bad_usage("%s: list too long", what);
+    strcpy(buf, s);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        long v;
+        if (n == max) bad_usage("%s: too many values", what);
+        if (parse_long(tok, lo, hi, &v, what, err)) bad_usage("%s", err);
+        out[n++] = (int)v;
+    }
+    if (n == 0) bad_usage("%s: give at least one value", what);
+    return n;
+}
+
+/* A comma-separated list of learning rates in (0, 10]; returns the count. */
+static int parse_rates(const char *s, float *out, int max, const char *what) {
+    int n = 0;
+    char buf[256], err[ERR_LEN];
+    if (strlen(s) >= sizeof buf) bad_usage("%s: list too long", what);
+    strcpy(buf, s);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        double v;
+        if (n == max) bad_usage("%s: too many values", what);
+        if (parse_double(tok, 1e-7, 10, &v, what, err)) bad_usage("%s", err);
+        out[n++] = (float)v;
+    }
+    if (n == 0) bad_usage("%s: give at least one value", what);
+    return n;
+}
+
+/* ==== rnn train =============================================================================== */
+static void usage_train(FILE *f) {
+    fprintf(f,
+            "usage: rnn train [options]\n"
+            "Train a character- (or word-) level language model with a recurrent network by truncated\n"
+            "backpropagation through time, report the held-out loss in nats and bits per token, and\n"
+            "sample from it (chapter 04, claim C9).\n"
+            "\n"
+            "data\n"
+            "  --corpus FILE       UTF-8 text   [data/en/tinyshakespeare.txt]\n"
+            "  --unit U            chars (every character a token, spaces and capitals included) or\n"
+            "                      words (lower-cased words and punctuation, as in chapter 03)   [chars]\n"
+            "  --min-count N       tokens seen fewer times become <unk>   [1 for chars, 2 for words]\n"
+            "  --val-frac X        the last X of the text is held out for validation   [0.1]\n"
+            "  --max-tokens N      use only the first N tokens of the text (0: all)   [0]\n"
+            "model\n"
+            "  --cell C            rnn, lstm or gru   [lstm]\n"
+            "  --layers N          stacked recurrent layers   [1]\n"
+            "  --hidden N          hidden units per layer   [256]\n"
+            "  --embed N           token embedding width   [64]\n"
+            "  --dropout X         dropout on each layer's output while training   [0]\n"
+            "  --load FILE         start from this checkpoint (its model options win)\n"
+            "training\n"
+            "  --seq T             steps per chunk: how far back the gradient flows   [100]\n"
+            "  --batch B           parallel streams of text   [32]\n"
+            "  --lr X              Adam's learning rate   [0.002]\n"
+            "  --cosine            decay the learning rate along a cosine to 0 at --steps\n"
+            "  --clip X            clip the global gradient norm at X (0: never)   [5]\n"
+            "  --steps N           optimiser steps (0: until --time)   [300]\n"
+            "  --time SEC          stop after SEC seconds of training (0: no limit)   [0]\n"
+            "  --eval-every N      steps between validation passes (0: only at the end)   [100]\n"
+            "  --eval-tokens N     validate on the first N held-out tokens during training (0: all;\n"
+            "                      the final validation always uses all)   [0]\n"
+            "  --print-every N     steps between progress lines   [10]\n"
+            "  --seed N            initial weights, dropout and sampling   [1]\n"
+            "  --save FILE         checkpoint (safetensors) written at each best validation\n"
+            "sampling\n"
+            "  --sample-every N    steps between samples, besides those before and after training   [0]\n"
+            "  --sample-len N      tokens per sample (0: no samples)   [200]\n"
+            "  --prompt TEXT       what the samples start from (may be Chinese)   [a line break]\n"
+            "  --temperature X     softmax temperature of the samples (0: most likely token)   [0.8]\n"
+            "output\n"
+            "  --name NAME         prefix of the plot files   [04_rnn]\n"
+            "  --out DIR           directory for the plots   [out]\n"
+            "  --ascii             draw the plots in the terminal instead of PNG files\n"
+            "  -h, --help          this text\n"
+            "Threads: OMP_NUM_THREADS (matrix products and the cells' element-wise loops).\n");
+}
+
+static int cmd_train(int argc, char **argv) {
+    const char *corpus = "data/en/tinyshakespeare.txt", *unit_s = "chars", *cell_s = "lstm", *load = NULL;
+    const char *save = NULL, *prompt = "", *name = "04_rnn", *out = "out";
+    long min_count = 0, max_tokens = 0, layers = 1, hidden = 256, embed = 64, seq = 100, batch = 32, steps = 300;
+    long eval_every = 100, eval_tokens = 0, print_every = 10, seed = 1, sample_every = 0, sample_len = 200;
+    double val_frac = 0.1, dropout = 0, lr = 0.002, clip = 5, seconds = 0, temperature = 0.8;
+    int cosine = 0, ascii = 0;
+    const Opt opts[] = {
+        {"--corpus", OPT_STR, &corpus, 0, 0},          {"--unit", OPT_STR, &unit_s, 0, 0},
+        {"--min-count", OPT_LONG, &min_count, 1, 1e9}, {"--val-frac", OPT_DOUBLE, &val_frac, 0, 0.5},
+        {"--max-tokens", OPT_LONG, &max_tokens, 0, 1e12}, {"--cell", OPT_STR, &cell_s, 0, 0},
+        {"--layers", OPT_LONG, &layers, 1, 8},         {"--hidden", OPT_LONG, &hidden, 1, 4096},
+        {"--embed", OPT_LONG, &embed, 1, 4096},        {"--dropout", OPT_DOUBLE, &dropout, 0, 0.9},
+        {"--load", OPT_STR, &load, 0, 0},              {"--seq", OPT_LONG, &seq, 1, 10000},
+        {"--batch", OPT_LONG, &batch, 1, 4096},        {"--lr", OPT_DOUBLE, &lr, 1e-7, 10},
+        {"--cosine", OPT_FLAG, &cosine, 0, 0},         {"--clip", OPT_DOUBLE, &clip, 0, 1e6},
+        {"--steps", OPT_LONG, &steps, 0, 1e9},         {"--time", OPT_DOUBLE, &seconds, 0, 1e7},
+        {"--eval-every", OPT_LONG, &eval_every, 0, 1e9}, {"--eval-tokens", OPT_LONG, &eval_tokens, 0, 1e12},
+        {"--print-every", OPT_LONG, &print_every, 1, 1e9}, {"--seed", OPT_LONG, &seed, 0, 1e15},
+        {"--save", OPT_STR, &save, 0, 0},              {"--sample-every", OPT_LONG, &sample_every, 0, 1e9},
+        {"--sample-len", OPT_LONG, &sample_len, 0, 100000}, {"--prompt", OPT_STR, &prompt, 0, 0},
+        {"--temperature", OPT_DOUBLE, &temperature, 0, 100}, {"--name", OPT_STR, &name, 0, 0},
+        {"--out", OPT_STR, &out, 0, 0},                {"--ascii", OPT_FLAG, &ascii, 0, 0},
+    };
+    parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts), usage_train);
+    LmUnit unit = UNIT_CHARS;
+    if (!strcmp(unit_s, "words")) unit = UNIT_WORDS;
+    else if (strcmp(unit_s, "chars")) bad_usage("--unit must be chars or words, not '%s'", unit_s);
+    CellType cell = parse_cell(cell_s);
+    if (steps == 0 && seconds == 0) bad_usage("%s", "give --steps or --time (or both): training needs an end");
+    if (min_count == 0) min_count = unit == UNIT_WORDS ? 2 : 1;
+    if (ascii) plot_set_ascii(1);
+    plot_set_outdir(out);
+
+    char err[ERR_LEN];
+    double t0 = now_seconds();
+    size_t len;
+    char *text = corpus_read(corpus, &len, err);
+    if (!text) die("%s", err);
+    TokenList toks = {0};
+    lm_tokenize(text, len, unit, &toks);
+    free(text);
+    if (max_tokens > 0 && toks.n > (size_t)max_tokens) {
+        for (size_t i = (size_t)max_tokens; i < toks.n; i++) free(toks.tok[i]);
+        toks.n = (size_t)max_tokens;
+    }
+    size_t nval = (size_t)((double)toks.n * val_frac), ntrain = toks.n - nval;
+    if (ntrain < 2) die("%s: only %zu tokens to train on", corpus, ntrain);
+    /* the vocabulary comes from the training part only: the held-out text is truly unseen */
+    TokenList train_part = toks;
+    train_part.n = ntrain;
+    int *ids = xmalloc(sizeof(int) * toks.n);
+    RnnLm m;
+    if (load) {
+        if (rnnlm_load(&m, load, (int)seq, (int)batch, err)) die("%s", err);
+        if (m.cfg.unit != unit) die("%s was trained on %s; pass --unit %s", load, m.cfg.unit == UNIT_CHARS ? "chars" : "words",
+                                    m.cfg.unit == UNIT_CHARS ? "chars" : "words");
+        m.cfg.dropout = (float)dropout, m.stack.dropout = (float)dropout;
+        if (dropout > 0 && !m.stack.mask[0]) die("--dropout with --load: not supported, train without it");
+        printf("loaded %s: %s, %d layer(s) of %d, embedding %d, vocabulary %d\n", load, cell_name(m.cfg.cell),
+               m.cfg.layers, m.cfg.hidden, m.cfg.embed, m.V);
+    } else {
+        Vocab *v = lm_build_vocab(&train_part, unit, (int)min_count);
+        LmConfig cfg = {cell, unit, (int)layers, (int)hidden, (int)embed, (float)dropout};
+        rnnlm_init(&m, &cfg, v, (int)seq, (int)batch);
+        Rng rng;
+        rng_seed(&rng, (uint64_t)seed);
+        rnnlm_init_weights(&m, &rng);
+    }
+    size_t unk = lm_encode(m.vocab, &toks, ids);
+    printf("corpus %s: %zu %s (%zu to train on, %zu held out), vocabulary %d (%zu <unk>), read in %.2f s\n", corpus,
+           toks.n, unit == UNIT_CHARS ? "characters" : "words", ntrain, nval, m.V, unk, now_seconds() - t0);
+    printf("model: embedding %d -> %d x %s(%d) -> softmax over %d; %zu parameters\n", m.cfg.embed, m.cfg.layers,
+           cell_name(m.cfg.cell), m.cfg.hidden, m.V, m.p.total);
+    token_list_free(&toks);
+
+    TrainConfig tc = {(int)seq, (int)batch, steps, seconds, (float)lr, (float)clip, cosine, eval_every,
+                      (size_t)eval_tokens, print_every, sample_every, (int)sample_len, (float)temperature,
+                      prompt, save, (unsigned long long)seed};
+    TrainLog log;
+    rnnlm_train(&m, &tc, ids, ntrain, ids + ntrain, nval, &log);
+    if (save && nval > 1) printf("best checkpoint: %s (validation %.4f nats)\n", save, log.best_val);
+    else if (save) printf("checkpoint: %s\n", save);
+
+    int plot_failed = 0;
+    if (log.n > 0) {
+        char title[256], pname[256];
+        snprintf(title, sizeof title, "%s %s language model: loss per %s", cell_name(m.cfg.cell),
+                 unit == UNIT_CHARS ? "character" : "word", unit == UNIT_CHARS ? "character" : "word");
+        snprintf(pname, sizeof pname, "%s_loss", name);
+        PlotOpts po = {title, "training step", "cross-entropy (nats)", 0, 0};
+        PlotSeries s[2] = {{"training (mean of the last steps)", log.step, log.train_loss, log.n},
+                           {"validation (held-out text)", log.step, log.val_loss, log.n}};
+        plot_failed = plot_lines(pname, &po, s, 2) < 0;
+    }
+    train_log_free(&log);
+    free(ids);
+    rnnlm_free(&m);
+    return plot_failed;
+}
+
+/* ==== rnn sample ============================================================================== */
+static void usage_sample(FILE *f) {
+    fprintf(f,
+            "usage: rnn sample --load FILE [options]\n"
+            "Generate text from a trained checkpoint (rnn train --save FILE).\n"
+            "\n"
+            "  --load FILE         the checkpoint (required)\n"
+            "  --prompt TEXT       what to start from (may be Chinese)   [a line break]\n"
+            "  --length N          tokens to generate   [300]\n"
+            "  --temperature X     softmax temperature (0: always the most likely token)   [0.8]\n"
+            "  --seed N            sampling seed   [1]\n"
+            "  -h, --help          this text\n");
+}
+
+static int cmd_sample(int argc, char **argv) {
+    const char *load = NULL, *prompt = "";
+    long length = 300, seed = 1;
+    double temperature = 0.8;
+    const Opt opts[] = {{"--load", OPT_STR, &load, 0, 0},
+                        {"--prompt", OPT_STR, &prompt, 0, 0},
+                        {"--length", OPT_LONG, &length, 1, 1000000},
+                        {"--temperature", OPT_DOUBLE, &temperature, 0, 100},
+                        {"--seed", OPT_LONG, &seed, 0, 1e15}};
+    parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts), usage_sample);
+    if (!load) bad_usage("%s", "--load FILE is required");
+    char err[ERR_LEN];
+    RnnLm m;
+    if (rnnlm_load(&m, load, 1, 1, err)) die("%s", err);
+    Rng rng;
+    rng_seed(&rng, (uint64_t)seed);
+    int np, *p = lm_encode_prompt(&m, prompt, &np);
+    int *all = xmalloc(sizeof(int) * (size_t)(np + length));
+    memcpy(all, p, sizeof(int) * (size_t)np);
+    double t0 = now_seconds();
+    rnnlm_sample(&m, p, np, all + np, (int)length, (float)temperature, &rng);
+    double dt = now_seconds() - t0;
+    lm_print_tokens(&m, "", all, np + (int)length);
+    fprintf(stderr, "(%ld tokens in %.2f s, temperature %.2f, seed %ld)\n", length, dt, temperature, seed);
+    free(p), free(all);
+    rnnlm_free(&m);
     return 0;
+}
+
+/* ==== rnn gradnorm (C10) ====================================================================== */
+static void usage_gradnorm(FILE *f) {
+    fprintf(f,
+            "usage: rnn gradnorm [options]\n"
+            "C10: train a vanilla RNN, an LSTM and a GRU character model briefly on the same text, then\n"
+            "measure |dLoss/dh_t| for a loss at the last step of a sequence against the distance of t\n"
+            "from it; one plot with a logarithmic y axis.\n"
+            "\n"
+            "  --corpus FILE       [data/en/tinyshakespeare.txt]\n"
+            "  --seq T             sequence length = the largest distance   [100]\n"
+            "  --batch B           sequences averaged over   [32]\n"
+            "  --hidden N          [128]\n"
+            "  --embed N           [32]\n"
+            "  --steps N           training steps per model before measuring (0: untrained)   [150]\n"
+            "  --lr X              [0.002]\n"
+            "  --seed N            [1]\n"
+            "  --name NAME         plot prefix   [04_gradnorm]\n"
+            "  --out DIR           [out]\n"
+            "  --ascii             draw the plot in the terminal\n"
+            "  -h, --help          this text\n");
+}
+
+static int cmd_gradnorm(int argc, char **argv) {
+    const char *corpus = "data/en/tinyshakespeare.txt", *name = "04_gradnorm", *out = "out";
+    long T = 100, B = 32, hidden = 128, embed = 32, steps = 150, seed = 1;
+    double lr = 0.002;
+    int ascii = 0;
+    const Opt opts[] = {{"--corpus", OPT_STR, &corpus, 0, 0}, {"--seq", OPT_LONG, &T, 2, 2000},
+                        {"--batch", OPT_LONG, &B, 1, 1024},   {"--hidden", OPT_LONG, &hidden, 1, 2048},
+                        {"--embed", OPT_LONG, &embed, 1, 2048}, {"--steps", OPT_LONG, &steps, 0, 1e7},
+                        {"--lr", OPT_DOUBLE, &lr, 1e-7, 10},  {"--seed", OPT_LONG, &seed, 0, 1e15},
+                        {"--name", OPT_STR, &name, 0, 0},     {"--out", OPT_STR, &out, 0, 0},
+                        {"--ascii", OPT_FLAG, &ascii, 0, 0}};
+    parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts), usage_gradnorm);
+    if (ascii) plot_set_ascii(1);
+    plot_set_outdir(out);
+    GradNormConfig c = {corpus, (int)T, (int)B, (int)hidden, (int)embed, steps, (float)lr, (unsigned long long)seed,
+                        name};
+    return exp_gradnorm(&c);
+}
+
+/* ==== rnn longrange (C11) ===================================================================== */
+static void usage_longrange(FILE *f) {
+    fprintf(f,
+            "usage: rnn longrange [options]\n"
+            "C11: a sequence of L random symbols (K of them); at its last step the network must name the\n"
+            "first one and ignore the L-1 after it. Accuracy against L for the vanilla RNN, the LSTM and\n"
+            "the GRU, each trained at most the same number of steps; one plot.\n"
+            "\n"
+            "  --lengths L1,L2,..  the distances to test   [5,10,20,40,80]\n"
+            "  --symbols K         [8]\n"
+            "  --hidden N          [64]\n"
+            "  --embed N           [16]\n"
+            "  --batch B           [32]\n"
+            "  --steps N           training steps per cell, length and learning rate   [600]\n"
+            "  --lr X1,X2,..       Adam learning rates, tried in turn until one solves the task, so that\n"
+            "                      each cell gets its best of them   [0.003,0.01]\n"
+            "  --keep-bias X       initial bias of the LSTM's forget gate and the GRU's update gate   [3]\n"
+            "  --test N            fresh sequences the accuracy is measured on   [1000]\n"
+            "  --seed N            [1]\n"
+            "  --name NAME         plot prefix   [04_longrange]\n"
+            "  --out DIR           [out]\n"
+            "  --ascii             draw the plot in the terminal\n"
+            "  -h, --help          this text\n");
+}
+
+static int cmd_longrange(int argc, char **argv) {
+    const char *lengths = "5,10,20,40,80", *name = "04_longrange", *out = "out";
+    const char *lr_list = "0.003,0.01";
+    long K = 8, hidden = 64, embed = 16, B = 32, steps = 600, test = 1000, seed = 1;
+    double keep_bias = 3;
+    int ascii = 0;
+    const Opt opts[] = {{"--lengths", OPT_STR, &lengths, 0, 0}, {"--symbols", OPT_LONG, &K, 2, 1000},
+                        {"--hidden", OPT_LONG, &hidden, 1, 2048}, {"--embed", OPT_LONG, &embed, 1, 2048},
+                        {"--batch", OPT_LONG, &B, 1, 4096},      {"--steps", OPT_LONG, &steps, 1, 1e7},
+                        {"--lr", OPT_STR, &lr_list, 0, 0},       {"--test", OPT_LONG, &test, 1, 1e7},
+                        {"--keep-bias", OPT_DOUBLE, &keep_bias, -10, 10},
+                        {"--seed", OPT_LONG, &seed, 0, 1e15},    {"--name", OPT_STR, &name, 0, 0},
+                        {"--out", OPT_STR, &out, 0, 0},          {"--ascii", OPT_FLAG, &ascii, 0, 0}};
+    parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts), usage_longrange);
+    if (ascii) plot_set_ascii(1);
+    plot_set_outdir(out);
+    LongRangeConfig c = {.symbols = (int)K, .hidden = (int)hidden, .embed = (int)embed, .B = (int)B, .keep_bias = (float)keep_bias,
+                         .steps = steps, .test = (int)test, .seed = (unsigned long long)seed, .name = name};
+    c.nlengths = parse_list(lengths, c.lengths, LONGRANGE_MAX_LENGTHS, 2, 2000, "--lengths");
+    c.nlrs = parse_rates(lr_list, c.lrs, 4, "--lr");
+    return exp_longrange(&c);
+}
+
+/* ==== rnn elmo (C12) ========================================================================== */
+static void usage_elmo(FILE *f) {
+    fprintf(f,
+            "usage: rnn elmo [options]\n"
+            "C12: train a bidirectional character LSTM language model (a left-to-right and a right-to-left\n"
+            "LM, as ELMo), then compare the vectors it gives one word in two sentences.\n"
+            "\n"
+            "  --corpus FILE       [data/en/tinyshakespeare.txt]\n"
+            "  --hidden N          units per direction   [128]\n"
+            "  --embed N           [32]\n"
+            "  --seq T             window length   [64]\n"
+            "  --batch B           [32]\n"
+            "  --steps N           training steps (0: until --time)   [400]\n"
+            "  --time SEC          training time limit (0: none)   [0]\n"
+            "  --lr X              [0.003]\n"
+            "  --seed N            [1]\n"
+            "  --word W            the word to compare   [it]\n"
+            "  --s1, --s2 TEXT     the first pair of sentences (the word must occur in each)\n"
+            "                      [The animal didn't cross the street because it was too tired.]\n"
+            "                      [The animal didn't cross the street because it was too wide.]\n"
+            "  --s3, --s4 TEXT     a second pair   [I think it is the king. / Give it to the king.]\n"
+            "  --name NAME         plot prefix   [04_elmo]\n"
+            "  --out DIR           [out]\n"
+            "  --ascii             draw the plot in the terminal\n"
+            "  -h, --help          this text\n");
+}
+
+static int cmd_elmo(int argc, char **argv) {
+    const char *corpus = "data/en/tinyshakespeare.txt", *name = "04_elmo", *out = "out", *word = "it";
+    const char *s[4] = {"The animal didn't cross the street because it was too tired.",
+                        "The animal didn't cross the street because it was too wide.", "I think it is the king.",
+                        "Give it to the king."};
+    long hidden = 128, embed = 32, T = 64, B = 32, steps = 400, seed = 1;
+    double seconds = 0, lr = 0.003;
+    int ascii = 0;
+    const Opt opts[] = {{"--corpus", OPT_STR, &corpus, 0, 0},  {"--hidden", OPT_LONG, &hidden, 1, 2048},
+                        {"--embed", OPT_LONG, &embed, 1, 2048}, {"--seq", OPT_LONG, &T, 4, 10000},
+                        {"--batch", OPT_LONG, &B, 1, 4096},     {"--steps", OPT_LONG, &steps, 0, 1e9},
+                        {"--time", OPT_DOUBLE, &seconds, 0, 1e7}, {"--lr", OPT_DOUBLE, &lr, 1e-7, 10},
+                        {"--seed", OPT_LONG, &seed, 0, 1e15},   {"--word", OPT_STR, &word, 0, 0},
+                        {"--s1", OPT_STR, &s[0], 0, 0},         {"--s2", OPT_STR, &s[1], 0, 0},
+                        {"--s3", OPT_STR, &s[2], 0, 0},         {"--s4", OPT_STR, &s[3], 0, 0},
+                        {"--name", OPT_STR, &name, 0, 0},       {"--out", OPT_STR, &out, 0, 0},
+                        {"--ascii", OPT_FLAG, &ascii, 0, 0}};
+    parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts), usage_elmo);
+    if (steps == 0 && seconds == 0) bad_usage("%s", "give --steps or --time (or both)");
+    if (ascii) plot_set_ascii(1);
+    plot_set_outdir(out);
+    ElmoConfig c = {corpus, (int)hidden, (int)embed, (int)T, (int)B, steps, seconds, (float)lr,
+                    (unsigned long long)seed, word, {s[0], s[1], s[2], s[3]}, name};
+    return exp_elmo(&c);
+}
+
+/* ==== dispatch ================================================================================ */
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: rnn COMMAND [options]\n"
+            "Recurrent networks (vanilla RNN, LSTM, GRU) trained by backpropagation through time\n"
+            "(chapter 04, claims C9-C12).\n"
+            "\n"
+            "commands\n"
+            "  train       train a character- or word-level language model, validate, sample (C9)\n"
+            "  sample      generate text from a checkpoint, with a temperature and a prompt\n"
+            "  gradnorm    |dLoss/dh_t| against distance for RNN, LSTM, GRU (C10)\n"
+            "  longrange   accuracy on a dependency L steps back for the three cells (C11)\n"
+            "  elmo        a bidirectional LSTM LM's context-dependent word vectors (C12)\n"
+            "\n"
+            "'rnn COMMAND --help' lists a command's options and their defaults.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+        usage(stdout);
+        return 0;
+    }
+    static char label[64];
+    snprintf(label, sizeof label, "rnn %.40s", cmd);
+    g_cmd = label;
+    if (!strcmp(cmd, "train")) return cmd_train(argc - 2, argv + 2);
+    if (!strcmp(cmd, "sample")) return cmd_sample(argc - 2, argv + 2);
+    if (!strcmp(cmd, "gradnorm")) return cmd_gradnorm(argc - 2, argv + 2);
+    if (!strcmp(cmd, "longrange")) return cmd_longrange(argc - 2, argv + 2);
+    if (!strcmp(cmd, "elmo")) return cmd_elmo(argc - 2, argv + 2);
+    g_cmd = "rnn";
+    bad_usage("unknown command '%s'", cmd);
 }

@@ -24,6 +24,7 @@ void rnn_layer_init(RnnLayer *l, CellType t, int C, int H, int reverse, int maxT
     size_t rows = (size_t)maxT * maxB, GH = (size_t)l->G * H;
     l->x = falloc(rows, (size_t)C);
     l->xp = falloc(rows, GH);
+    l->wht = falloc((size_t)H, GH);
     l->hs = falloc(rows + (size_t)maxB, (size_t)H);
     if (t == CELL_LSTM) l->cs = falloc(rows + (size_t)maxB, (size_t)H);
     if (cell_cache_width(t, H) > 0) l->cache = falloc(rows, (size_t)cell_cache_width(t, H));
@@ -34,7 +35,7 @@ void rnn_layer_init(RnnLayer *l, CellType t, int C, int H, int reverse, int maxT
 }
 
 void rnn_layer_free(RnnLayer *l) {
-    free(l->x), free(l->xp), free(l->hs), free(l->cs), free(l->cache), free(l->dxp);
+    free(l->x), free(l->xp), free(l->wht), free(l->hs), free(l->cs), free(l->cache), free(l->dxp);
     if (l->dhp != l->dxp) free(l->dhp);
     for (int i = 0; i < 2; i++) free(l->dh[i]), free(l->dc[i]);
     free(l->dxbuf);
@@ -44,9 +45,10 @@ void rnn_layer_free(RnnLayer *l) {
 /* Position read at step k. */
 static int pos_of(const RnnLayer *l, int k) { return l->reverse ? l->T - 1 - k : k; }
 
-void rnn_layer_begin(RnnLayer *l, int B, const float *h0, const float *c0) {
+void rnn_layer_begin(RnnLayer *l, const CellWeights *w, int B, const float *h0, const float *c0) {
     if (B < 1 || B > l->maxB) die("rnn_layer: batch %d outside the capacity [1, %d]", B, l->maxB);
     l->B = B, l->T = 0;
+    cell_transpose_wh(l->wht, w->wh, l->G * l->H, l->H);
     size_t n = (size_t)B * l->H;
     if (h0) fcopy(l->hs, h0, n);
     else memset(l->hs, 0, n * sizeof(float));
@@ -60,7 +62,7 @@ void rnn_layer_begin(RnnLayer *l, int B, const float *h0, const float *c0) {
 static void run_step(RnnLayer *l, const CellWeights *w, int k) {
     int B = l->B, H = l->H;
     size_t sH = (size_t)B * H, sG = sH * l->G, sK = (size_t)B * cell_cache_width(l->type, H);
-    cell_forward(l->type, w, B, H, l->hs + (k + 1) * sH, l->cs ? l->cs + (k + 1) * sH : NULL,
+    cell_forward(l->type, w, l->wht, B, H, l->hs + (k + 1) * sH, l->cs ? l->cs + (k + 1) * sH : NULL,
                  l->cache ? l->cache + k * sK : NULL, l->xp + k * sG, l->hs + k * sH, l->cs ? l->cs + k * sH : NULL);
 }
 
@@ -78,7 +80,7 @@ const float *rnn_layer_step(RnnLayer *l, const CellWeights *w, const float *x_t)
 void rnn_layer_forward(RnnLayer *l, const CellWeights *w, float *out, const float *x, const float *h0,
                        const float *c0, int T, int B) {
     if (T < 1 || T > l->maxT) die("rnn_layer_forward: %d steps outside the capacity [1, %d]", T, l->maxT);
-    rnn_layer_begin(l, B, h0, c0);
+    rnn_layer_begin(l, w, B, h0, c0);
     l->T = T;
     size_t sx = (size_t)B * l->C, sH = (size_t)B * l->H;
     for (int k = 0; k < T; k++) fcopy(l->x + k * sx, x + (size_t)pos_of(l, k) * sx, sx);

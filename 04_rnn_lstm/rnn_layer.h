@@ -35,7 +35,8 @@ typedef struct {
     int T, B;         /* of the last forward */
     /* caches, all in processing order (step k reads position k, or T-1-k when reverse): */
     float *x;         /* (maxT, maxB, C) the inputs */
-    float *xp;        /* (maxT, maxB, G*H) x Wx^T + b */
+    float *xp;        /* (maxT, maxB, G*H) x Wx^T + b, then (in place) the pre-activations */
+    float *wht;       /* (H, G*H) Wh^T, refreshed at every forward (cells.h says why) */
     float *hs;        /* (maxT+1, maxB, H): hs[0] the initial state, hs[k+1] the state after step k */
     float *cs;        /* LSTM: (maxT+1, maxB, H), the same for the cell state */
     float *cache;     /* (maxT, maxB, cell_cache_width) gates etc. */
@@ -60,7 +61,7 @@ void rnn_layer_final_state(const RnnLayer *l, float *h, float *c);
 
 /* Step by step (left to right only): begin sets the initial state and T = 0; each step appends one
  * position x_t (B,C) and returns the new h (B,H), valid until the next begin or forward. */
-void rnn_layer_begin(RnnLayer *l, int B, const float *h0, const float *c0);
+void rnn_layer_begin(RnnLayer *l, const CellWeights *w, int B, const float *h0, const float *c0);
 const float *rnn_layer_step(RnnLayer *l, const CellWeights *w, const float *x_t);
 
 /* BPTT through the steps of the last forward. dout (T,B,H) by position: the gradient the outputs

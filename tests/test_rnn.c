@@ -142,7 +142,7 @@ START_TEST(step_by_step_equals_whole_sequence) {
         float *gwhole = xmalloc(c.p.total * sizeof(float));
         memcpy(gwhole, c.p.grad, c.p.total * sizeof(float));
         size_t sx = (size_t)c.B * c.C, sh = (size_t)c.B * c.H;
-        rnn_layer_begin(&c.l, c.B, c.h0, c.c0);
+        rnn_layer_begin(&c.l, &c.w, c.B, c.h0, c.c0);
         for (int t = 0; t < c.T; t++) {
             const float *h = rnn_layer_step(&c.l, &c.w, c.x + t * sx);
             ck_assert_int_eq(memcmp(h, c.out + t * sh, sh * sizeof(float)), 0);
