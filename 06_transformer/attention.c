@@ -12,7 +12,17 @@
 #include "util.h"
 
 /* Below this much work (multiply-adds) one thread does all heads: starting threads costs more. */
-#define ATT_PARALLEL_MIN_WORK 200000
+#define ATT_PARALLEL_MIN_WORK (1LL << 20)
+
+/* How the per-head products are computed: plain loops (the reference, and the faster choice for
+ * short sequences, where a matmul call's packing costs more than the product), or the blocked
+ * matmul kernel with strided heads (long sequences). -1 chooses by size. */
+static int att_kernel_mode = -1;
+void attention_set_kernel(int mode) { att_kernel_mode = mode < 0 ? -1 : mode > 0; }
+static int use_matmul(int Tq, int Tk, int hd) {
+    if (att_kernel_mode >= 0) return att_kernel_mode;
+    return (long long)Tq * Tk * hd >= 64LL * 64 * 32;
+}
 
 /* Is key j visible to query i of sequence b? */
 static int visible(const unsigned char *key_pad, int causal, int b, int Tk, int i, int j) {
@@ -20,10 +30,21 @@ static int visible(const unsigned char *key_pad, int causal, int b, int Tk, int 
     return !(key_pad && key_pad[(size_t)b * Tk + j]);
 }
 
+static float dot(const float *a, const float *b, int n) {
+    float s = 0;
+#pragma omp simd reduction(+ : s)
+    for (int d = 0; d < n; d++) s += a[d] * b[d];
+    return s;
+}
+/* y[0..n) += a * x[0..n) */
+static void axpy(float *y, float a, const float *x, int n) {
+    for (int d = 0; d < n; d++) y[d] += a * x[d];
+}
+
 void attention_forward(float *out, float *att, float *attd, float *dmask, const float *q, const float *k,
                        const float *v, const unsigned char *key_pad, int causal, int B, int Tq, int Tk, int NH,
                        int hd, float scale, float p_drop, uint64_t seed) {
-    int D = NH * hd;
+    int D = NH * hd, mm = use_matmul(Tq, Tk, hd);
     long long work = (long long)B * NH * Tq * Tk * hd;
     /* Each (sequence, head) writes its own slice of att and its own columns of out: the iterations
      * are independent. The matmul calls inside run on one thread each (no nested parallelism). */
@@ -37,8 +58,14 @@ void attention_forward(float *out, float *att, float *attd, float *dmask, const 
         float *oh = out + (size_t)b * Tq * D + (size_t)h * hd;
         float *S = att + (size_t)bh * Tq * Tk; /* (Tq,Tk) */
 
-        /* 1. scores S (Tq,Tk) = scale * qh (Tq,hd) @ kh^T (hd,Tk) */
-        matmul(0, 1, Tq, Tk, hd, scale, qh, D, kh, D, 0.0f, S, Tk);
+        /* 1. scores S (Tq,Tk) = scale * qh (Tq,hd) @ kh^T (hd,Tk): every query against every key */
+        if (mm) matmul(0, 1, Tq, Tk, hd, scale, qh, D, kh, D, 0.0f, S, Tk);
+        else
+            for (int i = 0; i < Tq; i++)
+                for (int j = 0; j < Tk; j++)
+                    S[(size_t)i * Tk + j] = visible(key_pad, causal, b, Tk, i, j)
+                                                ? scale * dot(qh + (size_t)i * D, kh + (size_t)j * D, hd)
+                                                : 0.0f;
 
         /* 2. softmax of each row over the visible keys; masked keys get weight 0 exactly (the
          * same as a score of -infinity, without the NaN a fully masked row would give). */
@@ -46,7 +73,7 @@ void attention_forward(float *out, float *att, float *attd, float *dmask, const 
             float *row = S + (size_t)i * Tk;
             float maxv = -INFINITY;
             for (int j = 0; j < Tk; j++)
-                if (visible(key_pad, causal, b, Tk, i, j)) maxv = fmaxf(maxv, row[j]);
+                if (visible(key_pad, causal, b, Tk, i, j) && row[j] > maxv) maxv = row[j];
             if (maxv == -INFINITY) { /* nothing visible */
                 memset(row, 0, sizeof(float) * (size_t)Tk);
                 continue;
@@ -72,14 +99,23 @@ void attention_forward(float *out, float *att, float *attd, float *dmask, const 
 
         /* 4. the weighted sum of the values: oh (Tq,hd) = A (Tq,Tk) @ vh (Tk,hd), written into this
          * head's columns of out, which concatenates the heads at no cost. */
-        matmul(0, 0, Tq, hd, Tk, 1.0f, A, Tk, vh, D, 0.0f, oh, D);
+        if (mm) matmul(0, 0, Tq, hd, Tk, 1.0f, A, Tk, vh, D, 0.0f, oh, D);
+        else
+            for (int i = 0; i < Tq; i++) {
+                float *o = oh + (size_t)i * D;
+                memset(o, 0, sizeof(float) * (size_t)hd);
+                for (int j = 0; j < Tk; j++) {
+                    float a = A[(size_t)i * Tk + j];
+                    if (a != 0.0f) axpy(o, a, vh + (size_t)j * D, hd);
+                }
+            }
     }
 }
 
 void attention_backward(float *dq, float *dk, float *dv, float *scratch, const float *dout, const float *q,
                         const float *k, const float *v, const float *att, const float *attd, const float *dmask,
                         int B, int Tq, int Tk, int NH, int hd, float scale, float p_drop) {
-    int D = NH * hd;
+    int D = NH * hd, mm = use_matmul(Tq, Tk, hd);
     long long work = (long long)B * NH * Tq * Tk * hd;
 #pragma omp parallel for schedule(static) if (work >= ATT_PARALLEL_MIN_WORK)
     for (int bh = 0; bh < B * NH; bh++) {
@@ -90,8 +126,20 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch, const f
         float *dS = scratch + (size_t)bh * Tq * Tk;
 
         /* out = A v:  dA (Tq,Tk) = dout_h (Tq,hd) @ vh^T;  dv_h (Tk,hd) += A^T @ dout_h */
-        matmul(0, 1, Tq, Tk, hd, 1.0f, dout + qo, D, v + ko, D, 0.0f, dS, Tk);
-        matmul(1, 0, Tk, hd, Tq, 1.0f, A, Tk, dout + qo, D, 1.0f, dv + ko, D);
+        if (mm) {
+            matmul(0, 1, Tq, Tk, hd, 1.0f, dout + qo, D, v + ko, D, 0.0f, dS, Tk);
+            matmul(1, 0, Tk, hd, Tq, 1.0f, A, Tk, dout + qo, D, 1.0f, dv + ko, D);
+        } else {
+            for (int i = 0; i < Tq; i++) {
+                const float *g = dout + qo + (size_t)i * D;
+                for (int j = 0; j < Tk; j++) {
+                    float a = A[(size_t)i * Tk + j];
+                    /* a masked key (P = 0) needs no dA: the softmax backward multiplies it by 0 */
+                    dS[(size_t)i * Tk + j] = P[(size_t)i * Tk + j] != 0.0f ? dot(g, v + ko + (size_t)j * D, hd) : 0.0f;
+                    if (a != 0.0f) axpy(dv + ko + (size_t)j * D, a, g, hd);
+                }
+            }
+        }
         if (p_drop > 0) {
             const float *m = dmask + (size_t)bh * Tq * Tk;
             for (size_t i = 0; i < (size_t)Tq * Tk; i++) dS[i] *= m[i];
@@ -101,13 +149,23 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch, const f
         for (int i = 0; i < Tq; i++) {
             const float *p = P + (size_t)i * Tk;
             float *d = dS + (size_t)i * Tk;
-            double dot = 0;
-            for (int j = 0; j < Tk; j++) dot += (double)p[j] * d[j];
-            for (int j = 0; j < Tk; j++) d[j] = p[j] * (d[j] - (float)dot);
+            double dt = 0;
+            for (int j = 0; j < Tk; j++) dt += (double)p[j] * d[j];
+            for (int j = 0; j < Tk; j++) d[j] = p[j] * (d[j] - (float)dt);
         }
         /* S = scale q k^T:  dq_h += scale dS @ kh;  dk_h += scale dS^T @ qh */
-        matmul(0, 0, Tq, hd, Tk, scale, dS, Tk, k + ko, D, 1.0f, dq + qo, D);
-        matmul(1, 0, Tk, hd, Tq, scale, dS, Tk, q + qo, D, 1.0f, dk + ko, D);
+        if (mm) {
+            matmul(0, 0, Tq, hd, Tk, scale, dS, Tk, k + ko, D, 1.0f, dq + qo, D);
+            matmul(1, 0, Tk, hd, Tq, scale, dS, Tk, q + qo, D, 1.0f, dk + ko, D);
+        } else {
+            for (int i = 0; i < Tq; i++)
+                for (int j = 0; j < Tk; j++) {
+                    float s = scale * dS[(size_t)i * Tk + j];
+                    if (s == 0.0f) continue;
+                    axpy(dq + qo + (size_t)i * D, s, k + ko + (size_t)j * D, hd);
+                    axpy(dk + ko + (size_t)j * D, s, q + qo + (size_t)i * D, hd);
+                }
+        }
     }
 }
 

@@ -62,6 +62,12 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch, const f
                         const float *k, const float *v, const float *att, const float *attd, const float *dmask,
                         int B, int Tq, int Tk, int NH, int hd, float scale, float p_drop);
 
+/* The per-head products are plain loops for short sequences and the blocked matmul kernel (heads
+ * as strided views) for long ones; both compute the same thing (tests/test_transformer.c compares
+ * them). mode 0 forces the loops, 1 the matmul, -1 (the default) chooses by size. Process-wide:
+ * set it before any threads run, as the tests and benchmarks do. */
+void attention_set_kernel(int mode);
+
 /* The causal mask as a matrix, for printing: m (T,T), 1 where query i may see key j (j <= i). */
 void causal_mask_matrix(unsigned char *m, int T);
 /* A padding mask from lengths: key_pad (B,T) = 1 at positions t >= len[b]. */

@@ -252,7 +252,7 @@ float ls_crossentropy_forward(float *probs, double *nll, const float *logits, co
         const float *x = logits + (size_t)i * V;
         /* log p[j] = x[j] - logsumexp(x), from the logits (exact even where p underflows) */
         float maxv = -INFINITY;
-        for (int j = 0; j < V; j++) maxv = fmaxf(maxv, x[j]);
+        for (int j = 0; j < V; j++) maxv = x[j] > maxv ? x[j] : maxv;
         double se = 0, sx = 0;
         for (int j = 0; j < V; j++) se += exp((double)x[j] - maxv), sx += x[j];
         double lse = maxv + log(se);
