@@ -29,22 +29,22 @@
 static const CellType CELLS[3] = {CELL_RNN, CELL_LSTM, CELL_GRU};
 static const char *const CELL_LABEL[3] = {"vanilla RNN", "LSTM", "GRU"};
 
-/* A character corpus as ids, with its vocabulary. */
+/* A corpus as ids, with its vocabulary. */
 typedef struct {
     Vocab *vocab;
     int *ids;
     size_t n;
 } CharText;
 
-static void char_text_load(CharText *t, const char *path) {
+static void text_load(CharText *t, const char *path, LmUnit unit, int min_count) {
     char err[ERR_LEN];
     size_t len;
     char *text = corpus_read(path, &len, err);
     if (!text) die("%s", err);
     TokenList toks = {0};
-    lm_tokenize(text, len, UNIT_CHARS, &toks);
+    lm_tokenize(text, len, unit, &toks);
     free(text);
-    t->vocab = lm_build_vocab(&toks, UNIT_CHARS, 1);
+    t->vocab = lm_build_vocab(&toks, unit, min_count);
     t->ids = xmalloc(sizeof(int) * (toks.n ? toks.n : 1));
     lm_encode(t->vocab, &toks, t->ids);
     t->n = toks.n;
@@ -94,7 +94,7 @@ static void measure_gradnorms(RnnLm *m, const int *ids, size_t n, int T, int B, 
 
 int exp_gradnorm(const GradNormConfig *c) {
     CharText text;
-    char_text_load(&text, c->corpus);
+    text_load(&text, c->corpus, UNIT_CHARS, 1);
     if (text.n < (size_t)(c->T + 2) * 20) die("%s: too short for sequences of %d", c->corpus, c->T);
     size_t ntrain = text.n - text.n / 10;
     const int *held = text.ids + ntrain;
@@ -470,26 +470,65 @@ static int find_word(const char *s, const char *word, int *a, int *b) {
     return -1;
 }
 
-/* The ELMo vector of word in sentence: [forward state after the word's last character | backward
- * state at its first character] (2H). */
-static void word_vector(BiLm *m, const Vocab *v, const char *sentence, const char *word, float *vec) {
-    TokenList t = {0};
-    lm_tokenize(sentence, strlen(sentence), UNIT_CHARS, &t);
-    if ((int)t.n > m->maxT) die("elmo: the sentence '%s' is longer than %d characters", sentence, m->maxT);
+/* The ELMo vector of word in sentence (2H): [the forward state after the word | the backward state
+ * that has read back to the word's start]. Words: the states at the word's position; characters:
+ * the forward state at its last character, the backward one at its first. */
+static void word_vector(BiLm *m, const Vocab *v, LmUnit unit, const char *sentence, const char *word, float *vec) {
+    TokenList t = {0}, w = {0};
+    lm_tokenize(sentence, strlen(sentence), unit, &t);
+    if ((int)t.n > m->maxT) die("elmo: the sentence '%s' is longer than %d tokens", sentence, m->maxT);
     lm_encode(v, &t, m->ids);
-    int a, b;
-    if (find_word(sentence, word, &a, &b)) die("elmo: '%s' does not occur as a word in '%s'", word, sentence);
+    int a = -1, b = -1;
+    if (unit == UNIT_CHARS) {
+        if (find_word(sentence, word, &a, &b)) a = -1;
+    } else {
+        lm_tokenize(word, strlen(word), unit, &w); /* normalised as the corpus was: "It" finds "it" */
+        for (size_t i = 0; i < t.n && a < 0 && w.n == 1; i++)
+            if (!strcmp(t.tok[i], w.tok[0])) a = (int)i, b = (int)i + 1;
+        if (a >= 0 && m->ids[a] == 0) die("elmo: '%s' is not in the model's vocabulary", word);
+    }
+    if (a < 0) die("elmo: '%s' does not occur as a word in '%s'", word, sentence);
     bilm_forward(m, (int)t.n, 1, NULL);
     memcpy(vec, m->half[0] + (size_t)(b - 1) * m->H, sizeof(float) * (size_t)m->H);
     memcpy(vec + m->H, m->half[1] + (size_t)a * m->H, sizeof(float) * (size_t)m->H);
-    token_list_free(&t);
+    token_list_free(&t), token_list_free(&w);
+}
+
+/* The mean forward and backward states over held-out text (windows of maxT, batch 1): the common
+ * direction every state shares, which centring removes before comparing (see exp_elmo). */
+static void mean_states(BiLm *m, const int *ids, size_t n, float *mean) {
+    int H = m->H;
+    memset(mean, 0, sizeof(float) * (size_t)2 * H);
+    size_t count = 0;
+    for (size_t pos = 0; pos + (size_t)m->maxT <= n; pos += (size_t)m->maxT) {
+        memcpy(m->ids, ids + pos, sizeof(int) * (size_t)m->maxT);
+        bilm_forward(m, m->maxT, 1, NULL);
+        for (int t = 0; t < m->maxT; t++)
+            for (int j = 0; j < H; j++) {
+                mean[j] += m->half[0][(size_t)t * H + j];
+                mean[H + j] += m->half[1][(size_t)t * H + j];
+            }
+        count += (size_t)m->maxT;
+    }
+    for (int j = 0; j < 2 * H; j++) mean[j] /= (float)(count ? count : 1);
+}
+
+/* cosine of (a - mean) and (b - mean) over n values */
+static double centred_cosine(const float *a, const float *b, const float *mean, int n) {
+    double ab = 0, aa = 0, bb = 0;
+    for (int j = 0; j < n; j++) {
+        double x = (double)a[j] - mean[j], y = (double)b[j] - mean[j];
+        ab += x * y, aa += x * x, bb += y * y;
+    }
+    return aa > 0 && bb > 0 ? ab / sqrt(aa * bb) : 0.0;
 }
 
 int exp_elmo(const ElmoConfig *c) {
     CharText text;
-    char_text_load(&text, c->corpus);
+    text_load(&text, c->corpus, c->unit, c->min_count);
     size_t ntrain = text.n - text.n / 10;
     int T = c->T, B = c->B, H = c->hidden, V = text.vocab->n;
+    const char *unit = c->unit == UNIT_WORDS ? "word" : "character";
     if (ntrain < (size_t)(T + 2) * 4) die("%s: too short for windows of %d", c->corpus, T);
     Rng rng;
     rng_seed(&rng, c->seed);
@@ -498,12 +537,12 @@ int exp_elmo(const ElmoConfig *c) {
     AdamState adam;
     adam_init(&adam, m.p.total);
     AdamConfig acfg = adam_defaults();
-    printf("C12: a bidirectional character LSTM language model (ELMo's idea): a left-to-right LSTM predicts each\n"
-           "next character, a right-to-left LSTM each previous one; %d units per direction, windows of %d, batch %d,\n"
-           "trained on %s.\n",
-           H, T, B, c->corpus);
+    printf("C12: a bidirectional %s-level LSTM language model (ELMo's idea): a left-to-right LSTM predicts each\n"
+           "next %s, a right-to-left LSTM each previous one; %d units per direction, windows of %d, batch %d,\n"
+           "trained on %s (vocabulary %d).\n",
+           unit, unit, H, T, B, c->corpus, V);
     Progress pr;
-    progress_start(&pr, c->steps, "char");
+    progress_start(&pr, c->steps, c->unit == UNIT_WORDS ? "tok" : "char");
     long step;
     double loss_f = 0, loss_b = 0;
     int nl = 0;
@@ -527,52 +566,67 @@ int exp_elmo(const ElmoConfig *c) {
         loss_f += loss[0], loss_b += loss[1], nl++;
         if ((step + 1) % 50 == 0 || step + 1 == c->steps) {
             progress_line(&pr, step + 1, 0.5 * (loss_f + loss_b) / nl, c->lr, (double)(step + 1) * T * B);
-            printf("      left-to-right %.3f nats/char, right-to-left %.3f\n", loss_f / nl, loss_b / nl);
+            printf("      left-to-right %.3f nats/%s, right-to-left %.3f\n", loss_f / nl, c->unit == UNIT_WORDS ? "word" : "char",
+                   loss_b / nl);
             loss_f = loss_b = 0, nl = 0;
         }
     }
     printf("trained %ld steps in %.1f s\n", step, progress_elapsed(&pr));
     adam_free(&adam);
 
-    float *v[4];
-    double cf[2], cb[2], cc[2];
-    int same_f[2], npairs = 0;
-    for (int k = 0; k < 4; k++) v[k] = xmalloc(sizeof(float) * (size_t)2 * H);
+    /* LSTM states share a large common component (all of them point roughly the same way), so raw
+     * cosines between any two states are high; the cosine after subtracting the mean state over
+     * held-out text shows how different two contexts really are. Both are printed. */
+    float *mean = xmalloc(sizeof(float) * (size_t)2 * H);
+    size_t nheld = text.n - ntrain < 20000 ? text.n - ntrain : 20000;
+    mean_states(&m, text.ids + ntrain, nheld, mean);
+    float *va = xmalloc(sizeof(float) * (size_t)2 * H), *vb = xmalloc(sizeof(float) * (size_t)2 * H);
+    double raw[2][3], cen[2][3];
+    int npairs = 0;
     for (int pair = 0; pair < 2; pair++) {
-        if (!c->sent[2 * pair] || !c->sent[2 * pair + 1]) continue;
-        float *a = v[2 * pair], *b = v[2 * pair + 1];
-        word_vector(&m, text.vocab, c->sent[2 * pair], c->word, a);
-        word_vector(&m, text.vocab, c->sent[2 * pair + 1], c->word, b);
-        cf[pair] = vec_cosine(a, b, (size_t)H);
-        cb[pair] = vec_cosine(a + H, b + H, (size_t)H);
-        cc[pair] = vec_cosine(a, b, (size_t)2 * H);
-        same_f[pair] = memcmp(a, b, sizeof(float) * (size_t)H) == 0;
-        printf("\n\"%s\" in\n  A: %s\n  B: %s\n", c->word, c->sent[2 * pair], c->sent[2 * pair + 1]);
-        printf("  cosine of the ELMo vectors [forward | backward]:  %.6f\n", cc[pair]);
-        printf("  cosine of the left-to-right halves alone:          %.6f%s\n", cf[pair],
-               same_f[pair] ? "  (bit-identical: the words before it are the same)" : "");
-        printf("  cosine of the right-to-left halves alone:          %.6f\n", cb[pair]);
+        if (!c->sent[2 * pair] || !c->sent[2 * pair + 1] || !c->word[pair]) continue;
+        const char *w = c->word[pair];
+        word_vector(&m, text.vocab, c->unit, c->sent[2 * pair], w, va);
+        word_vector(&m, text.vocab, c->unit, c->sent[2 * pair + 1], w, vb);
+        /* [0] the whole vector, [1] the left-to-right half, [2] the right-to-left half */
+        const float *pa[3] = {va, va, va + H}, *pb[3] = {vb, vb, vb + H}, *pm[3] = {mean, mean, mean + H};
+        int len[3] = {2 * H, H, H};
+        for (int k = 0; k < 3; k++) {
+            raw[pair][k] = vec_cosine(pa[k], pb[k], (size_t)len[k]);
+            cen[pair][k] = centred_cosine(pa[k], pb[k], pm[k], len[k]);
+        }
+        int same_f = memcmp(va, vb, sizeof(float) * (size_t)H) == 0;
+        int same_b = memcmp(va + H, vb + H, sizeof(float) * (size_t)H) == 0;
+        printf("\n\"%s\" in\n  A: %s\n  B: %s\n", w, c->sent[2 * pair], c->sent[2 * pair + 1]);
+        printf("  %-36s %9s %12s\n", "cosine of the vectors of A and B", "raw", "centred");
+        printf("  %-36s %9.6f %12.6f\n", "ELMo vector [forward | backward]", raw[pair][0], cen[pair][0]);
+        printf("  %-36s %9.6f %12.6f%s\n", "left-to-right half (the words before)", raw[pair][1], cen[pair][1],
+               same_f ? "   bit-identical" : "");
+        printf("  %-36s %9.6f %12.6f%s\n", "right-to-left half (the words after)", raw[pair][2], cen[pair][2],
+               same_b ? "   bit-identical" : "");
         npairs = pair + 1;
     }
-    printf("\nNotice: one word, two vectors. A static embedding (chapters 02-03) would give '%s' one vector (cosine\n"
-           "1) everywhere; the biLM's vector depends on the sentence around it. Its left-to-right half sees only\n"
-           "the words before '%s', so when only the words after it differ that half cannot tell the sentences\n"
-           "apart (chapter 07's C29); the right-to-left half can.\n",
-           c->word, c->word);
+    printf("\nNotice: one word, two vectors. A static embedding (chapters 02-03) gives a word one vector (cosine\n"
+           "1) wherever it stands; the biLM's vector depends on the sentence around it. The left-to-right half sees\n"
+           "only what comes before the word, so when only the words after it differ, that half is bit-identical\n"
+           "(chapter 07's C29 for a left-to-right model); the right-to-left half tells the sentences apart.\n"
+           "'centred': cosine after subtracting the mean state over %zu held-out %ss.\n",
+           nheld, unit);
     const char *labels[6];
     double vals[6];
-    char lab[6][64];
+    char lab[6][80];
     int nb = 0;
-    for (int pair = 0; pair < npairs; pair++) {
-        snprintf(lab[nb], 64, "pair %d: [fwd|bwd]", pair + 1), vals[nb] = cc[pair], labels[nb] = lab[nb], nb++;
-        snprintf(lab[nb], 64, "pair %d: fwd half", pair + 1), vals[nb] = cf[pair], labels[nb] = lab[nb], nb++;
-        snprintf(lab[nb], 64, "pair %d: bwd half", pair + 1), vals[nb] = cb[pair], labels[nb] = lab[nb], nb++;
-    }
+    static const char *const part[3] = {"[fwd|bwd]", "fwd half", "bwd half"};
+    for (int pair = 0; pair < npairs; pair++)
+        for (int k = 0; k < 3; k++) {
+            snprintf(lab[nb], sizeof lab[nb], "'%s' pair %d: %s", c->word[pair], pair + 1, part[k]);
+            vals[nb] = cen[pair][k], labels[nb] = lab[nb], nb++;
+        }
     char title[160];
-    snprintf(title, sizeof title, "cosine of the biLSTM vectors of '%s' in two sentences", c->word);
-    PlotOpts po = {title, "", "cosine similarity", 0, 0};
+    snprintf(title, sizeof title, "centred cosine of a word's biLSTM vectors in two sentences");
+    PlotOpts po = {title, "", "cosine (after subtracting the mean state)", 0, 0};
     int rc = plot_bars(c->name, &po, labels, vals, nb) < 0;
-    for (int k = 0; k < 4; k++) free(v[k]);
+    free(va), free(vb), free(mean);
     bilm_free(&m);
     free(text.ids);
     vocab_free(text.vocab);

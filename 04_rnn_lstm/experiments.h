@@ -41,13 +41,15 @@ int exp_longrange(const LongRangeConfig *c);
 
 typedef struct {
     const char *corpus;
+    int unit;         /* LmUnit: UNIT_WORDS or UNIT_CHARS */
+    int min_count;    /* rarer tokens become <unk> */
     int hidden, embed, T, B;
     long steps;
     double seconds;   /* training time limit (0: steps only) */
     float lr;
     unsigned long long seed;
-    const char *word;       /* the word whose vectors are compared */
-    const char *sent[4];    /* two pairs of sentences containing it (NULL: fewer) */
+    const char *word[2];    /* the word compared in each pair */
+    const char *sent[4];    /* two pairs of sentences, each containing its pair's word (NULL: fewer) */
     const char *name;
 } ElmoConfig;
 int exp_elmo(const ElmoConfig *c);

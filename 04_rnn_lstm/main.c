@@ -377,23 +377,26 @@ static int cmd_longrange(int argc, char **argv) {
 static void usage_elmo(FILE *f) {
     fprintf(f,
             "usage: rnn elmo [options]\n"
-            "C12: train a bidirectional character LSTM language model (a left-to-right and a right-to-left\n"
-            "LM, as ELMo), then compare the vectors it gives one word in two sentences.\n"
+            "C12: train a bidirectional LSTM language model (a left-to-right and a right-to-left\n"
+            "LM, as ELMo), then compare the vectors it gives one word in two sentences, for two pairs.\n"
             "\n"
             "  --corpus FILE       [data/en/tinyshakespeare.txt]\n"
+            "  --unit U            words or chars   [words]\n"
+            "  --min-count N       tokens seen fewer times become <unk>   [8]\n"
             "  --hidden N          units per direction   [128]\n"
-            "  --embed N           [32]\n"
-            "  --seq T             window length   [64]\n"
+            "  --embed N           [64]\n"
+            "  --seq T             window length   [32]\n"
             "  --batch B           [32]\n"
-            "  --steps N           training steps (0: until --time)   [400]\n"
+            "  --steps N           training steps (0: until --time)   [120]\n"
             "  --time SEC          training time limit (0: none)   [0]\n"
             "  --lr X              [0.003]\n"
             "  --seed N            [1]\n"
-            "  --word W            the word to compare   [it]\n"
-            "  --s1, --s2 TEXT     the first pair of sentences (the word must occur in each)\n"
-            "                      [The animal didn't cross the street because it was too tired.]\n"
-            "                      [The animal didn't cross the street because it was too wide.]\n"
-            "  --s3, --s4 TEXT     a second pair   [I think it is the king. / Give it to the king.]\n"
+            "  --word1 W           the word of the first pair   [it]\n"
+            "  --s1, --s2 TEXT     the first pair of sentences: only the words after it differ\n"
+            "                      [I know it well.] [I know it not.]\n"
+            "  --word2 W           the word of the second pair   [rose]\n"
+            "  --s3, --s4 TEXT     the second pair: a noun and a verb\n"
+            "                      [The red rose is sweet.] [Then he rose and went.]\n"
             "  --name NAME         plot prefix   [04_elmo]\n"
             "  --out DIR           [out]\n"
             "  --ascii             draw the plot in the terminal\n"
@@ -401,28 +404,31 @@ static void usage_elmo(FILE *f) {
 }
 
 static int cmd_elmo(int argc, char **argv) {
-    const char *corpus = "data/en/tinyshakespeare.txt", *name = "04_elmo", *out = "out", *word = "it";
-    const char *s[4] = {"The animal didn't cross the street because it was too tired.",
-                        "The animal didn't cross the street because it was too wide.", "I think it is the king.",
-                        "Give it to the king."};
-    long hidden = 128, embed = 32, T = 64, B = 32, steps = 400, seed = 1;
+    const char *corpus = "data/en/tinyshakespeare.txt", *name = "04_elmo", *out = "out", *unit_s = "words";
+    const char *w[2] = {"it", "rose"};
+    const char *s[4] = {"I know it well.", "I know it not.", "The red rose is sweet.", "Then he rose and went."};
+    long hidden = 128, embed = 64, T = 32, B = 32, steps = 120, seed = 1, min_count = 8;
     double seconds = 0, lr = 0.003;
     int ascii = 0;
     const Opt opts[] = {{"--corpus", OPT_STR, &corpus, 0, 0},  {"--hidden", OPT_LONG, &hidden, 1, 2048},
                         {"--embed", OPT_LONG, &embed, 1, 2048}, {"--seq", OPT_LONG, &T, 4, 10000},
                         {"--batch", OPT_LONG, &B, 1, 4096},     {"--steps", OPT_LONG, &steps, 0, 1e9},
                         {"--time", OPT_DOUBLE, &seconds, 0, 1e7}, {"--lr", OPT_DOUBLE, &lr, 1e-7, 10},
-                        {"--seed", OPT_LONG, &seed, 0, 1e15},   {"--word", OPT_STR, &word, 0, 0},
-                        {"--s1", OPT_STR, &s[0], 0, 0},         {"--s2", OPT_STR, &s[1], 0, 0},
-                        {"--s3", OPT_STR, &s[2], 0, 0},         {"--s4", OPT_STR, &s[3], 0, 0},
-                        {"--name", OPT_STR, &name, 0, 0},       {"--out", OPT_STR, &out, 0, 0},
-                        {"--ascii", OPT_FLAG, &ascii, 0, 0}};
+                        {"--unit", OPT_STR, &unit_s, 0, 0},     {"--min-count", OPT_LONG, &min_count, 1, 1e9},
+                        {"--seed", OPT_LONG, &seed, 0, 1e15},   {"--word1", OPT_STR, &w[0], 0, 0},
+                        {"--word2", OPT_STR, &w[1], 0, 0},      {"--s1", OPT_STR, &s[0], 0, 0},
+                        {"--s2", OPT_STR, &s[1], 0, 0},         {"--s3", OPT_STR, &s[2], 0, 0},
+                        {"--s4", OPT_STR, &s[3], 0, 0},         {"--name", OPT_STR, &name, 0, 0},
+                        {"--out", OPT_STR, &out, 0, 0},         {"--ascii", OPT_FLAG, &ascii, 0, 0}};
     parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts), usage_elmo);
     if (steps == 0 && seconds == 0) bad_usage("%s", "give --steps or --time (or both)");
     if (ascii) plot_set_ascii(1);
     plot_set_outdir(out);
-    ElmoConfig c = {corpus, (int)hidden, (int)embed, (int)T, (int)B, steps, seconds, (float)lr,
-                    (unsigned long long)seed, word, {s[0], s[1], s[2], s[3]}, name};
+    int unit = UNIT_WORDS;
+    if (!strcmp(unit_s, "chars")) unit = UNIT_CHARS;
+    else if (strcmp(unit_s, "words")) bad_usage("--unit must be words or chars, not '%s'", unit_s);
+    ElmoConfig c = {corpus, unit, (int)min_count, (int)hidden, (int)embed, (int)T, (int)B, steps, seconds, (float)lr,
+                    (unsigned long long)seed, {w[0], w[1]}, {s[0], s[1], s[2], s[3]}, name};
     return exp_elmo(&c);
 }
 

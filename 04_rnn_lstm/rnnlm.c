@@ -460,12 +460,13 @@ void rnnlm_train(RnnLm *m, const TrainConfig *tc, const int *train, size_t ntrai
     int *ci = xmalloc(sizeof(int) * (size_t)T * B), *ct = xmalloc(sizeof(int) * (size_t)T * B);
     float *saved = xmalloc(sizeof(float) * rnnlm_state_size(m));
     size_t eval_n = tc->eval_tokens && tc->eval_tokens < nval ? tc->eval_tokens : nval;
-    printf("training: %zu tokens in %d streams of %zu, chunks of %d steps (%zu chunks per epoch), %zu validation "
-           "tokens\n",
-           ntrain, B, S, T, nchunks, nval);
+    if (!tc->quiet)
+        printf("training: %zu tokens in %d streams of %zu, chunks of %d steps (%zu chunks per epoch), %zu validation "
+               "tokens\n",
+               ntrain, B, S, T, nchunks, nval);
     Progress pr;
     progress_start(&pr, tc->steps, unit);
-    if (tc->sample_len > 0) print_sample(m, tc, 0, &sample_rng);
+    if (tc->sample_len > 0 && !tc->quiet) print_sample(m, tc, 0, &sample_rng);
     rnn_stack_reset(&m->stack);
     size_t chunk = 0;
     double tokens = 0, loss_sum = 0, last_train = NAN;
@@ -490,18 +491,19 @@ void rnnlm_train(RnnLm *m, const TrainConfig *tc, const int *train, size_t ntrai
         int last = (tc->steps > 0 && step + 1 == tc->steps);
         if ((tc->print_every > 0 && (step + 1) % tc->print_every == 0) || last) {
             last_train = loss_sum / (double)loss_n;
-            progress_line(&pr, step + 1, last_train, lr, tokens);
+            if (!tc->quiet) progress_line(&pr, step + 1, last_train, lr, tokens);
             loss_sum = 0, loss_n = 0;
         }
         int do_eval = tc->eval_every > 0 && (step + 1) % tc->eval_every == 0 && !last && eval_n > 1;
-        int do_sample = tc->sample_len > 0 && tc->sample_every > 0 && (step + 1) % tc->sample_every == 0 && !last;
+        int do_sample = !tc->quiet && tc->sample_len > 0 && tc->sample_every > 0 && (step + 1) % tc->sample_every == 0 && !last;
         if (do_eval || do_sample) {
             /* time spent validating and sampling does not count as training time */
             double t0 = now_seconds();
             rnnlm_state_get(m, saved);
             if (do_eval) {
                 double v = rnnlm_evaluate(m, val, eval_n, T, B);
-                printf("  validation (%zu tokens): %.4f nats/%s = %.4f bits/%s\n", eval_n, v, unit, v / M_LN2_F, unit);
+                if (!tc->quiet)
+                    printf("  validation (%zu tokens): %.4f nats/%s = %.4f bits/%s\n", eval_n, v, unit, v / M_LN2_F, unit);
                 log_point(log, (double)(step + 1), progress_elapsed(&pr) - (now_seconds() - t0),
                           loss_n ? loss_sum / (double)loss_n : last_train, v);
                 if (v < log->best_val) {
@@ -523,14 +525,16 @@ void rnnlm_train(RnnLm *m, const TrainConfig *tc, const int *train, size_t ntrai
     log->seconds_total = progress_elapsed(&pr);
     log->tokens_per_sec = log->seconds_total > 0 ? tokens / log->seconds_total : 0;
     if (loss_n) last_train = loss_sum / (double)loss_n;
-    printf("trained %ld steps, %.0f %ss in %.1f s: %.0f %ss/s\n", step, tokens, unit, log->seconds_total,
-           log->tokens_per_sec, unit);
+    if (!tc->quiet)
+        printf("trained %ld steps, %.0f %ss in %.1f s: %.0f %ss/s\n", step, tokens, unit, log->seconds_total,
+               log->tokens_per_sec, unit);
     if (nval > 1) {
         double v = rnnlm_evaluate(m, val, nval, T, B);
         log->final_val = v;
         log_point(log, (double)step, log->seconds_total, last_train, v);
-        printf("validation (all %zu held-out tokens): %.4f nats/%s = %.4f bits/%s (perplexity %.2f)\n", nval, v, unit,
-               v / M_LN2_F, unit, exp(v));
+        if (!tc->quiet)
+            printf("validation (all %zu held-out tokens): %.4f nats/%s = %.4f bits/%s (perplexity %.2f)\n", nval, v,
+                   unit, v / M_LN2_F, unit, exp(v));
         if (v < log->best_val) {
             log->best_val = v;
             if (tc->save) {
@@ -547,7 +551,7 @@ void rnnlm_train(RnnLm *m, const TrainConfig *tc, const int *train, size_t ntrai
         const char *extra[2] = {"step", sv};
         if (rnnlm_save(m, tc->save, extra, 1, err)) fprintf(stderr, "warning: %s\n", err);
     }
-    if (tc->sample_len > 0) print_sample(m, tc, step, &sample_rng);
+    if (tc->sample_len > 0 && !tc->quiet) print_sample(m, tc, step, &sample_rng);
     free(ci), free(ct), free(saved);
     adam_free(&adam);
 }

@@ -124,6 +124,7 @@ typedef struct {
     const char *prompt;   /* for the samples ("" or NULL: a line break) */
     const char *save;     /* checkpoint path, written at each validation that improves (NULL: none) */
     unsigned long long seed;
+    int quiet;            /* print nothing (tests) */
 } TrainConfig;
 
 /* The curve a run leaves behind, for the plots and the README. */
