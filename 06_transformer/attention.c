@@ -100,15 +100,22 @@ void attention_forward(float *out, float *att, float *attd, float *dmask, const 
         /* 4. the weighted sum of the values: oh (Tq,hd) = A (Tq,Tk) @ vh (Tk,hd), written into this
          * head's columns of out, which concatenates the heads at no cost. */
         if (mm) matmul(0, 0, Tq, hd, Tk, 1.0f, A, Tk, vh, D, 0.0f, oh, D);
-        else
+        else {
+            /* Summed in double: a float product is exact in double, so the result no longer depends
+             * on the order of the keys (C19 shows permuted inputs giving bit-identical outputs). */
+            double *acc = xmalloc(sizeof(double) * (size_t)hd);
             for (int i = 0; i < Tq; i++) {
-                float *o = oh + (size_t)i * D;
-                memset(o, 0, sizeof(float) * (size_t)hd);
+                memset(acc, 0, sizeof(double) * (size_t)hd);
                 for (int j = 0; j < Tk; j++) {
-                    float a = A[(size_t)i * Tk + j];
-                    if (a != 0.0f) axpy(o, a, vh + (size_t)j * D, hd);
+                    double a = A[(size_t)i * Tk + j];
+                    const float *vj = vh + (size_t)j * D;
+                    if (a != 0.0)
+                        for (int d = 0; d < hd; d++) acc[d] += a * vj[d];
                 }
+                for (int d = 0; d < hd; d++) oh[(size_t)i * D + d] = (float)acc[d];
             }
+            free(acc);
+        }
     }
 }
 

@@ -401,9 +401,11 @@ void gpt_train(Gpt *m, const int *train, size_t ntrain, const int *valid, size_t
                 st->step[st->n] = (double)step, st->valid[st->n] = v;
                 st->train[st->n] = nrecent ? recent / nrecent : NAN;
                 st->n++;
-                printf("step %6ld | valid loss %.4f nats = %.3f bits/char%s | %.1f s\n", step, v, v / log(2.0),
-                       last ? " (all of the held-out text)" : "", train_time);
-                fflush(stdout);
+                if (!o->quiet) {
+                    printf("step %6ld | valid loss %.4f nats = %.3f bits/char%s | %.1f s\n", step, v, v / log(2.0),
+                           last ? " (all of the held-out text)" : "", train_time);
+                    fflush(stdout);
+                }
                 if (last) st->final_valid = v;
                 recent = 0, nrecent = 0;
             }

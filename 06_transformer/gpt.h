@@ -118,8 +118,9 @@ typedef struct {
     float clip;           /* global gradient-norm clipping (0: none) */
     long eval_every;      /* steps between validations (0: only at the end) */
     int eval_windows;     /* windows per validation during training (0: all); the last uses all */
-    long log_every;
+    long log_every;       /* steps between progress lines (0: none) */
     uint64_t seed;
+    int quiet;            /* no validation lines */
 } GptTrainOptions;
 GptTrainOptions gpt_train_defaults(void);
 
