@@ -5,7 +5,7 @@
 typedef struct {
     int full;           /* the longer trainings behind the README's quality figures */
     const char *outdir; /* plots and vector files ("out") */
-    int threads;        /* 0: OpenMP's count */
+    int threads;        /* 1 by default (the same output every run); 0: OpenMP's count */
 } DemoOpts;
 
 DemoOpts demo_defaults(void);

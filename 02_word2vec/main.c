@@ -17,7 +17,7 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: word2vec                 run the demo (claims C2-C5 on the King James Bible and 红楼梦)\n"
-            "       word2vec demo [--full] [--out DIR] [--ascii]\n"
+            "       word2vec demo [--full] [--threads N] [--out DIR] [--ascii]\n"
             "       word2vec train --corpus FILE --out VECTORS [options]\n"
             "       word2vec neighbors --vectors V [--top K] [WORD ...]\n"
             "       word2vec analogy --vectors V [--top K] [A B C]\n"
@@ -49,6 +49,9 @@ static void usage(FILE *f) {
             "  --seed N             random seed; one thread and the same seed repeat a run   [1]\n"
             "  --quiet              no progress lines on stderr\n"
             "Progress goes to stderr; the last line on stdout is 'words=N wall_s=X words_per_s=Y'.\n"
+            "\n"
+            "demo: --full adds hierarchical softmax and the big analogy set (as FULL=1 does); --threads N\n"
+            "  trains with N threads instead of 1 (faster, but the numbers then change from run to run).\n"
             "\n"
             "neighbors / analogy print K lines 'word cosine' per query (--top K, default 10); with no\n"
             "words they read queries from standard input, one a line. analogy answers A : B = C : ?\n"
@@ -402,9 +405,10 @@ static int cmd_plot(int argc, char **argv) {
 /* ---- demo ------------------------------------------------------------------------------------- */
 
 static int cmd_demo(int argc, char **argv, int from) {
-    Opt o[] = {{"--full", 0, 0}, {"--out", 1, 0}, {"--ascii", 0, 0}};
-    parse_opts(argc, argv, from, o, 3, NULL, 0);
+    Opt o[] = {{"--full", 0, 0}, {"--out", 1, 0}, {"--ascii", 0, 0}, {"--threads", 1, 0}};
+    parse_opts(argc, argv, from, o, 4, NULL, 0);
     DemoOpts d = demo_defaults();
+    d.threads = (int)opt_long(o, 4, "--threads", d.threads, 1, 256);
     const char *full = getenv("FULL");
     d.full = opt(o, 3, "--full") != NULL || (full && *full && strcmp(full, "0"));
     if (opt(o, 3, "--out")) d.outdir = opt(o, 3, "--out");
