@@ -135,10 +135,10 @@ static void usage_reverse(void) {
            "  --min-len N         shortest input   [1]\n"
            "  --max-len N         longest input   [12]\n"
            "model\n"
-           "  --dim C             model width d_model   [64]\n"
+           "  --dim C             model width d_model   [32]\n"
            "  --heads H           attention heads   [4]\n"
            "  --ffn F             feed-forward width (0: 4C)   [0]\n"
-           "  --layers N          encoder blocks and decoder blocks (N each)   [2]\n"
+           "  --layers N          encoder blocks and decoder blocks (N each)   [1]\n"
            "  --norm post|pre     add & norm after each sub-layer (paper) or before   [post]\n"
            "  --act relu|gelu     feed-forward activation   [relu]\n"
            "  --pos sin|learned   sinusoidal (paper) or learned positions   [sin]\n"
@@ -146,11 +146,11 @@ static void usage_reverse(void) {
            "  --dropout P         dropout on embeddings and sub-layers   [0.1]\n"
            "  --label-smoothing E [0.1]\n"
            "training (Adam, beta2 0.98, the paper's warm-up schedule)\n"
-           "  --epochs N          [8]\n"
+           "  --epochs N          [5]\n"
            "  --seconds S         stop after S seconds of training (0: no limit)   [0]\n"
            "  --batch B           pairs per step   [64]\n"
            "  --warmup N          warm-up steps   [200]\n"
-           "  --lr-factor X       peak rate = X / sqrt(C * warmup)   [2]\n"
+           "  --lr-factor X       peak rate = X / sqrt(C * warmup)   [3]\n"
            "  --seed N            [1]\n"
            "output\n"
            "  --examples N        decoded examples to print   [6]\n"
@@ -160,9 +160,9 @@ static void usage_reverse(void) {
 }
 
 static int cmd_reverse(int argc, char **argv) {
-    long ntrain = 20000, nvalid = 1000, min_len = 1, max_len = 12, dim = 64, heads = 4, ffn = 0, layers = 2;
-    long epochs = 8, batch = 64, warmup = 200, seed = 1, examples = 6;
-    double dropout = 0.1, smoothing = 0.1, seconds = 0, lr_factor = 2;
+    long ntrain = 20000, nvalid = 1000, min_len = 1, max_len = 12, dim = 32, heads = 4, ffn = 0, layers = 1;
+    long epochs = 5, batch = 64, warmup = 200, seed = 1, examples = 6;
+    double dropout = 0.1, smoothing = 0.1, seconds = 0, lr_factor = 3;
     const char *norm = "post", *act = "relu", *pos = "sin", *emb = "shared", *name = "06_reverse", *out = "out";
     int ascii = 0;
     const Opt opts[] = {
@@ -333,7 +333,7 @@ static void usage_gpt(void) {
            "  --steps N           optimiser steps (0: until --seconds)   [0]\n"
            "  --seconds S         training-time budget (0: until --steps)   [30]\n"
            "  --batch B           windows per step   [16]\n"
-           "  --lr X              peak learning rate   [0.003]\n"
+           "  --lr X              peak learning rate   [0.006]\n"
            "  --warmup N          [100]\n"
            "  --eval-every N      steps between validations (0: only at the end)   [200]\n"
            "  --eval-windows N    windows per validation during training (the last uses all)   [64]\n"
@@ -373,7 +373,7 @@ static int cmd_gpt(int argc, char **argv) {
     const char *prompt = "", *name = "06_gpt", *out = "out";
     long min_count = 1, dim = 64, heads = 4, ffn = 0, layers = 2, context = 64, steps = 0, batch = 16, warmup = 100;
     long eval_every = 200, eval_windows = 64, seed = 1, sample_len = 300;
-    double valid_frac = 0.1, dropout = 0, seconds = 30, lr = 3e-3, temperature = 0.8;
+    double valid_frac = 0.1, dropout = 0, seconds = 30, lr = 6e-3, temperature = 0.8;
     int ascii = 0;
     const Opt opts[] = {
         {"--corpus", OPT_STR, &corpus, 0, 0},             {"--valid-frac", OPT_DOUBLE, &valid_frac, 0, 0.5},
@@ -456,6 +456,12 @@ static int cmd_gpt(int argc, char **argv) {
         free(vx), free(vy), free(tx), free(ty);
     }
     if (save) {
+        const char *slash = strrchr(save, '/');
+        if (slash && slash != save) { /* the checkpoint's directory, like the plots' */
+            char dir[1024];
+            snprintf(dir, sizeof dir, "%.*s", (int)(slash - save), save);
+            if (make_dirs(dir, err)) die("%s", err);
+        }
         char v1[32], v2[32];
         snprintf(v1, sizeof v1, "%ld", st.steps), snprintf(v2, sizeof v2, "%.6f", st.final_valid);
         const char *extra[6] = {"steps", v1, "valid_loss", v2, "corpus", corpus};
@@ -463,6 +469,10 @@ static int cmd_gpt(int argc, char **argv) {
         printf("checkpoint: %s\n", save);
     }
     print_sample(&m, text.vocab, prompt, sample_len, temperature, &rng);
+    printf("What to notice: these are the encoder's blocks with the causal mask and nothing else; from\n"
+           "characters alone the model picks up spelling, names and the layout of the text. The held-out\n"
+           "loss is on the same last %.0f%% of the text as chapter 04's character LSTM, in the same units.\n",
+           100 * valid_frac);
     gpt_free(&m), chartext_free(&text);
     return plot_failed ? 1 : 0;
 }
