@@ -97,6 +97,7 @@ END_TEST
 Suite *tsne_suite(void) {
     Suite *s = suite_create("tsne");
     TCase *t = tcase_create("tsne");
+    tcase_set_timeout(t, 30); /* 0.2 s of CPU under ASan; room for a loaded machine */
     tcase_add_test(t, affinities_structure);
     tcase_add_test(t, kl_gradient_check);
     tcase_add_test(t, clusters_stay_apart);
