@@ -6,6 +6,8 @@
 #                                   (without gnuplot the demos draw their plots in the terminal)
 #   scripts/install-deps.sh bench   libopenblas-dev and fasttext, the baselines the benchmarks
 #                                   compare against: wanted
+#   scripts/install-deps.sh interop python3-gensim, which CI uses to read chapter 02's vector files
+#                                   back with another tool: wanted
 set -u
 what=${1:-test}
 need=() want=()
@@ -22,7 +24,9 @@ case $what in
     command -v pkg-config >/dev/null 2>&1 || want+=(pkg-config)
     pkg-config --exists openblas 2>/dev/null || want+=(libopenblas-dev)
     command -v fasttext >/dev/null 2>&1 || want+=(fasttext) ;;
-  *) echo "usage: $0 test|demo|bench" >&2; exit 2 ;;
+  interop)
+    /usr/bin/python3 -c 'import gensim' >/dev/null 2>&1 || want+=(python3-gensim) ;;
+  *) echo "usage: $0 test|demo|bench|interop" >&2; exit 2 ;;
 esac
 pkgs=("${need[@]}" "${want[@]}")
 [ ${#pkgs[@]} -eq 0 ] && exit 0
