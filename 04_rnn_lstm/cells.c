@@ -20,12 +20,13 @@
 #define ROWS_PARALLEL(B, H) ((long)(B) * (H) >= 65536)
 
 /* e^x in plain C that the compiler turns into vector instructions (glibc's expf is a call per
- * element, which kept the gate loops scalar): x = n ln 2 + r with |r| <= ln 2 / 2, e^r from
+ * element, which kept the gate loops scalar; common/fastexp.h's exp_fast is the same algorithm but
+ * lives in another file, so it cannot be inlined into these loops): x = n ln 2 + r with |r| <= ln 2 / 2, e^r from
  * Cephes' degree-6 polynomial, 2^n written straight into the exponent bits. Relative error below
  * 1e-7 (measured against exp in double). x is clamped to [-87, 88], where e^x stays a normal float.
  * Written with ternaries and the 1.5 * 2^23 rounding trick rather than fmaxf and floorf, which gcc
  * 12 does not vectorise; it needs IEEE arithmetic (no -ffast-math, which would cancel the trick). */
-static inline float exp_fast(float x) {
+static inline float gate_exp(float x) {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;
     float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f; /* round(x / ln 2) */
@@ -43,10 +44,10 @@ static inline float exp_fast(float x) {
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
 }
-static inline float sigm(float x) { return 1.0f / (1.0f + exp_fast(-x)); }
+static inline float sigm(float x) { return 1.0f / (1.0f + gate_exp(-x)); }
 /* tanh through one exponential (see cells.h); for a far below 0, e^(-2a) saturates and the
  * result is -1 to the last bit, as it should be. */
-static inline float tanh_fast(float a) { return 2.0f / (1.0f + exp_fast(-2.0f * a)) - 1.0f; }
+static inline float tanh_fast(float a) { return 2.0f / (1.0f + gate_exp(-2.0f * a)) - 1.0f; }
 float cell_tanh(float a) { return tanh_fast(a); }
 
 void cell_transpose_wh(float *wht, const float *wh, int GH, int H) {

@@ -240,7 +240,7 @@ static float recall_forward(RecallNet *n, int *correct) {
     rnn_layer_forward(&n->layer, &n->w, n->out, n->x, NULL, NULL, n->L, n->B);
     rnn_layer_final_state(&n->layer, n->hT, NULL);
     linear_forward(n->probs, n->hT, n->hw, n->hb, n->B, n->H, n->K);
-    float loss = crossentropy_forward(n->probs, n->probs, n->y, n->B, n->K);
+    float loss = lm_crossentropy(n->probs, n->probs, n->y, n->B, n->K);
     int right = 0;
     for (int b = 0; b < n->B; b++) {
         const float *p = n->probs + (size_t)b * n->K;
@@ -266,7 +266,7 @@ static void recall_backward(RecallNet *n) {
 }
 
 /* Train one cell at one length; returns the accuracy on fresh sequences, and the steps taken. */
-static double recall_run(const LongRangeConfig *c, CellType t, int L, float lr, long *steps_taken, double *seconds) {
+static double recall_run(const LongRangeConfig *c, CellType t, int L, float lr, long *steps_taken) {
     Rng rng, data;
     rng_seed(&rng, c->seed);
     rng_seed(&data, c->seed * 1000003ULL + (uint64_t)L);
@@ -275,7 +275,6 @@ static double recall_run(const LongRangeConfig *c, CellType t, int L, float lr, 
     AdamState adam;
     adam_init(&adam, n.p.total);
     AdamConfig acfg = adam_defaults();
-    double t0 = now_seconds();
     long step;
     int streak = 0;
     for (step = 0; step < c->steps; step++) {
@@ -294,7 +293,6 @@ static double recall_run(const LongRangeConfig *c, CellType t, int L, float lr, 
         }
     }
     *steps_taken = step;
-    *seconds = now_seconds() - t0;
     Rng test;
     rng_seed(&test, c->seed + 99991ULL * (uint64_t)L);
     long right_total = 0, seen = 0;
@@ -317,11 +315,12 @@ int exp_longrange(const LongRangeConfig *c) {
         snprintf(lrs + strlen(lrs), sizeof lrs - strlen(lrs), "%s%g", k ? ", then " : "", c->lrs[k]);
     printf("C11: L random tokens, each one of %d symbols; at the last step the network must name the FIRST one\n"
            "and ignore the L-1 after it. %d hidden units, batch %d, at most %ld Adam steps per cell, length and\n"
-           "learning rate (%s, until one solves it; a run stops once 10 batches in a row are all right);\n"
+           "learning rate (%s, until one solves it; a run stops once 10 batches in a row are all right;\n"
+           "the steps shown are all the runs' together);\n"
            "accuracy on %d fresh sequences, chance is %.1f%%. LSTM forget and GRU update gate biases start at %g.\n\n",
            c->symbols, c->hidden, c->B, c->steps, lrs, c->test, 100.0 / c->symbols, c->keep_bias);
     printf("  %6s", "L");
-    for (int ci = 0; ci < 3; ci++) printf(" %26s", CELL_LABEL[ci]);
+    for (int ci = 0; ci < 3; ci++) printf(" %28s", CELL_LABEL[ci]);
     printf("\n");
     for (int ci = 0; ci < 3; ci++) acc[ci] = xmalloc(sizeof(double) * (size_t)nl);
     for (int i = 0; i < nl; i++) {
@@ -331,17 +330,17 @@ int exp_longrange(const LongRangeConfig *c) {
         fflush(stdout);
         for (int ci = 0; ci < 3; ci++) {
             long steps = 0, st;
-            double sec = 0, s1, best = -1;
+            double best = -1;
             float best_lr = c->lrs[0];
             for (int k = 0; k < c->nlrs && best < 99.0; k++) {
-                double a = 100.0 * recall_run(c, CELLS[ci], c->lengths[i], c->lrs[k], &st, &s1);
-                steps += st, sec += s1;
+                double a = 100.0 * recall_run(c, CELLS[ci], c->lengths[i], c->lrs[k], &st);
+                steps += st;
                 if (a > best) best = a, best_lr = c->lrs[k];
             }
             acc[ci][i] = best;
             char cell[64];
-            snprintf(cell, sizeof cell, "%5.1f%% (lr %g, %4.1fs)", best, best_lr, sec);
-            printf(" %26s", cell);
+            snprintf(cell, sizeof cell, "%5.1f%% (lr %g, %4ld steps)", best, best_lr, steps);
+            printf(" %28s", cell);
             fflush(stdout);
         }
         printf("\n");
@@ -435,7 +434,7 @@ static void bilm_forward(BiLm *m, int T, int B, float *loss) {
     if (!loss) return;
     for (int d = 0; d < 2; d++) {
         linear_forward(m->probs[d], m->half[d], m->hw[d], m->hb[d], N, H, m->V);
-        loss[d] = crossentropy_forward(m->probs[d], m->probs[d], m->tgt[d], N, m->V);
+        loss[d] = lm_crossentropy(m->probs[d], m->probs[d], m->tgt[d], N, m->V);
     }
 }
 

@@ -119,6 +119,8 @@ static void usage_train(FILE *f) {
             "  --lr X              Adam's learning rate   [0.002]\n"
             "  --cosine            decay the learning rate along a cosine to 0 at --steps\n"
             "  --clip X            clip the global gradient norm at X (0: never)   [5]\n"
+            "  --restart-every N   each stream restarts from a zero state every N chunks, the streams\n"
+            "                      taking turns, so the model learns to start as sampling does   [16]\n"
             "  --steps N           optimiser steps (0: until --time)   [300]\n"
             "  --time SEC          stop after SEC seconds of training (0: no limit)   [0]\n"
             "  --eval-every N      steps between validation passes (0: only at the end)   [100]\n"
@@ -145,6 +147,7 @@ static int cmd_train(int argc, char **argv) {
     const char *save = NULL, *prompt = "", *name = "04_rnn", *out = "out";
     long min_count = 0, max_tokens = 0, layers = 1, hidden = 256, embed = 64, seq = 100, batch = 32, steps = 300;
     long eval_every = 100, eval_tokens = 0, print_every = 10, seed = 1, sample_every = 0, sample_len = 200;
+    long restart_every = 16;
     double val_frac = 0.1, dropout = 0, lr = 0.002, clip = 5, seconds = 0, temperature = 0.8;
     int cosine = 0, ascii = 0;
     const Opt opts[] = {
@@ -157,6 +160,7 @@ static int cmd_train(int argc, char **argv) {
         {"--batch", OPT_LONG, &batch, 1, 4096},        {"--lr", OPT_DOUBLE, &lr, 1e-7, 10},
         {"--cosine", OPT_FLAG, &cosine, 0, 0},         {"--clip", OPT_DOUBLE, &clip, 0, 1e6},
         {"--steps", OPT_LONG, &steps, 0, 1e9},         {"--time", OPT_DOUBLE, &seconds, 0, 1e7},
+        {"--restart-every", OPT_LONG, &restart_every, 0, 1e9},
         {"--eval-every", OPT_LONG, &eval_every, 0, 1e9}, {"--eval-tokens", OPT_LONG, &eval_tokens, 0, 1e12},
         {"--print-every", OPT_LONG, &print_every, 1, 1e9}, {"--seed", OPT_LONG, &seed, 0, 1e15},
         {"--save", OPT_STR, &save, 0, 0},              {"--sample-every", OPT_LONG, &sample_every, 0, 1e9},
@@ -216,9 +220,10 @@ static int cmd_train(int argc, char **argv) {
            cell_name(m.cfg.cell), m.cfg.hidden, m.V, m.p.total);
     token_list_free(&toks);
 
-    TrainConfig tc = {(int)seq, (int)batch, steps, seconds, (float)lr, (float)clip, cosine, eval_every,
-                      (size_t)eval_tokens, print_every, sample_every, (int)sample_len, (float)temperature,
-                      prompt, save, (unsigned long long)seed};
+    TrainConfig tc = {.T = (int)seq, .B = (int)batch, .steps = steps, .time_limit = seconds, .lr = (float)lr,
+                      .clip = (float)clip, .cosine = cosine, .restart_every = (int)restart_every, .eval_every = eval_every, .eval_tokens = (size_t)eval_tokens,
+                      .print_every = print_every, .sample_every = sample_every, .sample_len = (int)sample_len,
+                      .temperature = (float)temperature, .prompt = prompt, .save = save, .seed = (unsigned long long)seed};
     TrainLog log;
     rnnlm_train(&m, &tc, ids, ntrain, ids + ntrain, nval, &log);
     if (save && nval > 1) printf("best checkpoint: %s (validation %.4f nats)\n", save, log.best_val);
@@ -334,14 +339,15 @@ static void usage_longrange(FILE *f) {
             "the GRU, each trained at most the same number of steps; one plot.\n"
             "\n"
             "  --lengths L1,L2,..  the distances to test   [5,10,20,40,80]\n"
-            "  --symbols K         [8]\n"
+            "  --symbols K         [16]\n"
             "  --hidden N          [64]\n"
             "  --embed N           [16]\n"
             "  --batch B           [32]\n"
             "  --steps N           training steps per cell, length and learning rate   [600]\n"
             "  --lr X1,X2,..       Adam learning rates, tried in turn until one solves the task, so that\n"
             "                      each cell gets its best of them   [0.003,0.01]\n"
-            "  --keep-bias X       initial bias of the LSTM's forget gate and the GRU's update gate   [3]\n"
+            "  --keep-bias X       initial bias of the LSTM's forget gate and the GRU's update gate:\n"
+            "                      5 starts them remembering (sig(5) = 0.993 per step)   [5]\n"
             "  --test N            fresh sequences the accuracy is measured on   [1000]\n"
             "  --seed N            [1]\n"
             "  --name NAME         plot prefix   [04_longrange]\n"
@@ -353,8 +359,8 @@ static void usage_longrange(FILE *f) {
 static int cmd_longrange(int argc, char **argv) {
     const char *lengths = "5,10,20,40,80", *name = "04_longrange", *out = "out";
     const char *lr_list = "0.003,0.01";
-    long K = 8, hidden = 64, embed = 16, B = 32, steps = 600, test = 1000, seed = 1;
-    double keep_bias = 3;
+    long K = 16, hidden = 64, embed = 16, B = 32, steps = 600, test = 1000, seed = 1;
+    double keep_bias = 5;
     int ascii = 0;
     const Opt opts[] = {{"--lengths", OPT_STR, &lengths, 0, 0}, {"--symbols", OPT_LONG, &K, 2, 1000},
                         {"--hidden", OPT_LONG, &hidden, 1, 2048}, {"--embed", OPT_LONG, &embed, 1, 2048},

@@ -9,6 +9,7 @@
 
 #include "checkpoint.h"
 #include "embedding.h"
+#include "fastexp.h"
 #include "matmul.h"
 #include "optim.h"
 #include "platform.h"
@@ -89,6 +90,20 @@ void lm_append_token(const Vocab *v, LmUnit unit, int id, char *buf, size_t cap)
     memcpy(buf + used, t, n + 1);
 }
 
+float lm_crossentropy(float *probs, const float *logits, const int *targets, int N, int V) {
+    softmax_forward_fast(probs, logits, N, V);
+    double loss = 0;
+    int count = 0;
+    for (int i = 0; i < N; i++) {
+        int t = targets[i];
+        if (t < 0) continue;
+        if (t >= V) die("cross-entropy: target id %d out of range (vocabulary of %d)", t, V);
+        loss -= log(fmax((double)probs[(size_t)i * V + t], 1e-30)); /* floored as softmax.c does */
+        count++;
+    }
+    return count ? (float)(loss / count) : 0.0f;
+}
+
 /* ==== the model ================================================================================ */
 
 static float *tensor_at(const Params *p, float *base, const char *name) {
@@ -153,7 +168,7 @@ float rnnlm_forward(RnnLm *m, const int *ids, const int *targets, int T, int B, 
     m->hid = rnn_stack_forward(&m->stack, m->x, T, B, train, rng);
     /* (T*B, V): logits, then in place the softmax, and the mean -log p(target) */
     linear_forward(m->probs, m->hid, m->head_w, m->head_b, N, H, V);
-    return crossentropy_forward(m->probs, m->probs, m->targets, N, V);
+    return lm_crossentropy(m->probs, m->probs, m->targets, N, V);
 }
 
 void rnnlm_backward(RnnLm *m) {
@@ -182,6 +197,15 @@ void rnnlm_state_set(RnnLm *m, const float *buf) {
     for (int l = 0; l < m->cfg.layers; l++) {
         memcpy(m->stack.h0[l], buf + (2 * l) * n, n * sizeof(float));
         memcpy(m->stack.c0[l], buf + (2 * l + 1) * n, n * sizeof(float));
+    }
+}
+
+/* Zero stream b's initial state in every layer (rnnlm_train says why). */
+static void restart_stream(RnnLm *m, int b) {
+    size_t H = (size_t)m->cfg.hidden;
+    for (int l = 0; l < m->cfg.layers; l++) {
+        memset(m->stack.h0[l] + (size_t)b * H, 0, H * sizeof(float));
+        memset(m->stack.c0[l] + (size_t)b * H, 0, H * sizeof(float));
     }
 }
 
@@ -475,6 +499,9 @@ void rnnlm_train(RnnLm *m, const TrainConfig *tc, const int *train, size_t ntrai
         if (tc->steps > 0 && step >= tc->steps) break;
         if (tc->time_limit > 0 && progress_elapsed(&pr) >= tc->time_limit) break;
         if (chunk == nchunks) chunk = 0, rnn_stack_reset(&m->stack); /* a new epoch starts from zero */
+        if (tc->restart_every > 0)
+            for (int b = 0; b < B; b++)
+                if ((chunk + (size_t)b) % (size_t)tc->restart_every == 0) restart_stream(m, b);
         make_chunk(train, S, chunk * (size_t)T, T, B, ci, ct);
         chunk++;
         params_zero_grad(&m->p);

@@ -11,6 +11,7 @@
 #include "04_rnn_lstm/rnnlm.h"
 #include "checkpoint.h"
 #include "gradcheck.h"
+#include "softmax.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -234,6 +235,19 @@ START_TEST(tokens_and_text) {
 }
 END_TEST
 
+START_TEST(fast_crossentropy_matches_softmax_h) {
+    enum { N = 6, V = 300 };
+    float *x = xmalloc(sizeof(float) * N * V), *p1 = xmalloc(sizeof(float) * N * V), *p2 = xmalloc(sizeof(float) * N * V);
+    fill_uniform(x, N * V, -8, 8, 4);
+    x[7] = 90.0f; /* a huge logit: both must stay finite */
+    int t[N] = {3, -1, 299, 0, 150, 7};
+    float a = crossentropy_forward(p1, x, t, N, V), b = lm_crossentropy(p2, x, t, N, V);
+    ck_assert_msg(fabsf(a - b) < 1e-5f * fabsf(a), "loss %g vs %g", a, b);
+    ck_assert_allclose(p2, p1, (size_t)N * V, 1e-9, 1e-5);
+    free(x), free(p1), free(p2);
+}
+END_TEST
+
 START_TEST(fast_tanh_accuracy) {
     double worst = 0;
     for (double a = -20; a <= 20; a += 1e-3) worst = fmax(worst, fabs((double)cell_tanh((float)a) - tanh((float)a)));
@@ -255,6 +269,7 @@ Suite *rnnlm_suite(void) {
     tcase_add_test(tc, training_learns_a_periodic_text);
     tcase_add_test(tc, left_to_right_states_ignore_the_future);
     tcase_add_test(tc, tokens_and_text);
+    tcase_add_test(tc, fast_crossentropy_matches_softmax_h);
     tcase_add_test(tc, fast_tanh_accuracy);
     suite_add_tcase(s, tc);
     return s;
