@@ -32,7 +32,9 @@
 #include "lmdata.h"
 #include "ngram.h"
 #include "nnlm.h"
+#include "platform.h"
 #include "rng.h"
+#include "utf8.h"
 #include "util.h"
 #include "vec.h"
 
@@ -89,9 +91,13 @@ static int word_id(const Vocab *v, const char *w) {
     return id;
 }
 
-void cities_run(uint64_t seed, int verbose, CitiesResult *r) {
+void cities_run(uint64_t seed, int nsent, int verbose, CitiesResult *r) {
     memset(r, 0, sizeof *r);
-    char *text = cities_text(seed, 4000);
+    /* A model this small (a few thousand weights) is faster on one thread: splitting its tiny
+     * matrix products costs more in synchronisation than it saves. */
+    int threads = num_threads();
+    set_num_threads(1);
+    char *text = cities_text(seed, nsent);
     LmSplitOptions so = lm_split_defaults();
     so.min_count = 1, so.seed = seed, so.valid_frac = 0.1, so.test_frac = 0;
     LmData d;
@@ -124,12 +130,12 @@ void cities_run(uint64_t seed, int verbose, CitiesResult *r) {
     /* The NNLM reading the same 3 words, small enough to train in a second. */
     NnlmConfig cfg = {d.V, 3, 16, 32, 0};
     Nnlm m;
-    nnlm_init(&m, &cfg, 64);
+    nnlm_init(&m, &cfg, 256);
     Rng rng;
     rng_seed(&rng, seed);
     nnlm_init_weights(&m, &rng, 0.1f, d.vocab->counts);
     NnlmTrainOptions o = nnlm_train_defaults();
-    o.batch = 64, o.lr = 3e-3f, o.max_epochs = 30, o.patience = 3, o.log_every = 0, o.seed = seed;
+    o.batch = 256, o.lr = 1e-2f, o.max_epochs = 10, o.patience = 2, o.log_every = 0, o.seed = seed;
     o.verbose = verbose;
     NnlmTrainResult tr;
     if (verbose) printf("training the NNLM (context 3, dim 16, hidden 32) on the toy text:\n");
@@ -149,11 +155,14 @@ void cities_run(uint64_t seed, int verbose, CitiesResult *r) {
                words[2], r->count_control);
         printf("The context \"%s\" is followed in training by %s %ld times and by %s %ld times.\n\n", CITIES_CONTEXT,
                words[0], r->seen_frequent, words[1], r->seen_rare);
-        printf("P(next word | %s)     %-12s %-12s %-12s %s/%s\n", CITIES_CONTEXT, words[0], words[1], words[2], words[1],
-               words[2]);
-        printf("  Kneser-Ney 4-gram          %-12.6f %-12.6f %-12.6f %.2f\n", r->kn[0], r->kn[1], r->kn[2],
-               r->kn[1] / r->kn[2]);
-        printf("  NNLM (3 words)             %-12.6f %-12.6f %-12.6f %.2f\n", r->nnlm[0], r->nnlm[1], r->nnlm[2],
+        /* CJK characters take two terminal columns: pad by width, not by bytes */
+        char head[96];
+        snprintf(head, sizeof head, "P(w | %s)", CITIES_CONTEXT);
+        utf8_print_padded(stdout, head, 30);
+        for (int i = 0; i < 3; i++) utf8_print_padded(stdout, words[i], 12);
+        printf("%s/%s\n", words[1], words[2]);
+        printf("%-30s%-12.6f%-12.6f%-12.6f%.2f\n", "  Kneser-Ney 4-gram", r->kn[0], r->kn[1], r->kn[2], r->kn[1] / r->kn[2]);
+        printf("%-30s%-12.6f%-12.6f%-12.6f%.2f\n", "  NNLM (reads 3 words)", r->nnlm[0], r->nnlm[1], r->nnlm[2],
                r->nnlm[1] / r->nnlm[2]);
         printf("\ncosine of the NNLM's word vectors: %s-%s %.3f, %s-%s %.3f\n", words[0], words[1], r->cos_rare,
                words[0], words[2], r->cos_control);
@@ -166,4 +175,5 @@ void cities_run(uint64_t seed, int verbose, CitiesResult *r) {
     }
     nnlm_free(&m);
     lmdata_free(&d);
+    set_num_threads(threads);
 }

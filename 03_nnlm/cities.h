@@ -21,8 +21,9 @@ typedef struct {
     long count_frequent, count_rare, count_control; /* their counts in the whole training text */
 } CitiesResult;
 
-/* Build the text, train a 4-gram KN model and an NNLM reading 3 words on it, and ask both.
- * verbose: print the report (the demo); 0 for the tests. */
-void cities_run(uint64_t seed, int verbose, CitiesResult *r);
+/* Build the text (nsent sentences; the demo uses CITIES_SENTENCES), train a 4-gram KN model and an
+ * NNLM reading 3 words on it, and ask both. verbose: print the report (the demo); 0 for the tests. */
+#define CITIES_SENTENCES 4000
+void cities_run(uint64_t seed, int nsent, int verbose, CitiesResult *r);
 
 #endif

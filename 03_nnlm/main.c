@@ -45,6 +45,7 @@ static void usage(FILE *f) {
             "  --batch N           contexts per step   [512]\n"
             "  --lr X              Adam's learning rate   [0.002]\n"
             "  --weight-decay X    AdamW's decay of the weight matrices   [0]\n"
+            "  --dropout P         fraction of embeddings and hidden units dropped in training   [0]\n"
             "  --patience N        epochs without improvement before stopping   [2]\n"
             "  --seed N            initial weights and example order   [1]\n"
             "  --save FILE         save the best weights (safetensors) as training goes\n"
@@ -73,7 +74,7 @@ typedef struct {
     LmSplitOptions split;
     long max_order, context, dim, hidden, epochs, batch, patience, seed, samples;
     int direct, ascii, cities;
-    double minutes, lr, weight_decay;
+    double minutes, lr, weight_decay, dropout;
     float temps[MAX_TEMPS];
     int ntemps;
 } Options;
@@ -113,7 +114,7 @@ static Options parse_args(int argc, char **argv) {
         static const char *const with_value[] = {"--corpus", "--tokenize", "--min-count", "--split-seed", "--valid",
                                                   "--test", "--max-order", "--context", "--dim", "--hidden",
                                                   "--epochs", "--minutes", "--batch", "--lr", "--weight-decay",
-                                                  "--patience", "--seed", "--save", "--load", "--samples",
+                                                  "--patience", "--seed", "--save", "--load", "--samples", "--dropout",
                                                   "--temperature", "--name", "--out"};
         int known = 0;
         for (size_t j = 0; j < sizeof with_value / sizeof *with_value; j++) known |= !strcmp(a, with_value[j]);
@@ -147,6 +148,7 @@ static Options parse_args(int argc, char **argv) {
         else if (!strcmp(a, "--batch")) bad = parse_long(v, 1, 65536, &o.batch, a, err);
         else if (!strcmp(a, "--lr")) bad = parse_double(v, 1e-7, 1, &o.lr, a, err);
         else if (!strcmp(a, "--weight-decay")) bad = parse_double(v, 0, 1, &o.weight_decay, a, err);
+        else if (!strcmp(a, "--dropout")) bad = parse_double(v, 0, 0.9, &o.dropout, a, err);
         else if (!strcmp(a, "--patience")) bad = parse_long(v, 1, 100, &o.patience, a, err);
         else if (!strcmp(a, "--seed")) bad = parse_long(v, 0, 2147483647L, &o.seed, a, err);
         else if (!strcmp(a, "--samples")) bad = parse_long(v, 0, 1000, &o.samples, a, err);
@@ -195,7 +197,7 @@ int main(int argc, char **argv) {
     plot_set_outdir(o.out);
     if (o.cities) {
         CitiesResult r;
-        cities_run((uint64_t)o.seed, 1, &r);
+        cities_run((uint64_t)o.seed, CITIES_SENTENCES, 1, &r);
         return 0;
     }
     double t_start = now_seconds();
@@ -284,7 +286,7 @@ int main(int argc, char **argv) {
     if (o.epochs > 0) {
         NnlmTrainOptions to = nnlm_train_defaults();
         to.max_epochs = (int)o.epochs, to.batch = (int)o.batch, to.lr = (float)o.lr;
-        to.weight_decay = (float)o.weight_decay, to.patience = (int)o.patience, to.seed = (uint64_t)o.seed;
+        to.weight_decay = (float)o.weight_decay, to.dropout = (float)o.dropout, to.patience = (int)o.patience, to.seed = (uint64_t)o.seed;
         to.max_seconds = o.minutes * 60, to.checkpoint = o.save;
         char minc[24], sseed[24];
         snprintf(minc, sizeof minc, "%ld", o.split.min_count);
@@ -292,8 +294,8 @@ int main(int argc, char **argv) {
         const char *meta[] = {"corpus", o.corpus, "tokenize", o.split.mode == TOK_CHARS ? "chars" : "words",
                               "min_count", minc, "split_seed", sseed, "vocab_fingerprint", fp};
         to.meta = meta, to.nmeta = 5;
-        printf("training: Adam, lr %g, batch %ld, at most %ld epochs%s, %d threads\n", o.lr, o.batch, o.epochs,
-               o.minutes > 0 ? "" : "", num_threads());
+        printf("training: Adam, lr %g, batch %ld, dropout %g, weight decay %g, at most %ld epochs, %d threads\n", o.lr,
+               o.batch, o.dropout, o.weight_decay, o.epochs, num_threads());
         if (o.minutes > 0) printf("time budget: %.1f minutes\n", o.minutes);
         nnlm_train(&m, &d, &to, &tr);
         printf("trained %.2f epochs (%s tokens) in %.1f s: %s tokens/s; best validation perplexity %.2f\n",
