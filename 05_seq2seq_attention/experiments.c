@@ -19,11 +19,13 @@
 static const char *cell_upper(CellType t) { return t == CELL_LSTM ? "LSTM" : t == CELL_GRU ? "GRU" : "RNN"; }
 
 static void print_model(const S2SConfig *c, AttnKind a, size_t nparams) {
+    char extra[64] = "";
+    if (a == ATTN_ADDITIVE) snprintf(extra, sizeof extra, " (hidden width %d)", c->attn_dim);
     printf("model: %s encoder (%d layer%s, %s, hidden %d%s), %s decoder (hidden %d), emb %d, attention %s%s, "
            "%.2fM parameters\n",
            cell_upper(c->cell), c->layers, c->layers > 1 ? "s" : "", c->bidir ? "bidirectional" : "left to right",
            c->bidir ? c->hidden / 2 : c->hidden, c->bidir ? " per direction" : "", cell_upper(c->cell), c->hidden,
-           c->emb, attn_name(a), a == ATTN_ADDITIVE ? "" : "", nparams / 1e6);
+           c->emb, attn_name(a), extra, nparams / 1e6);
 }
 
 /* Build and train one variant on the task; the model stays alive for decoding. */
@@ -35,16 +37,18 @@ static void train_variant(const ExpCommon *o, const Task *t, AttnKind a, S2SMode
     rng_seed(&rng, o->train.seed);
     s2s_init(m, &c, maxB, t->max_src_len, t->max_tgt_len + 1, 2 * t->max_src_len + 10, &rng);
     print_model(&c, a, s2s_num_params(m));
-    if (o->train.steps > 0)
-        printf("training %ld steps of %d pairs%s\n", o->train.steps, o->train.batch,
-               o->train.seconds > 0 ? " (or until the time budget)" : "");
-    else
-        printf("training for %.0f s, batches of %d pairs\n", o->train.seconds, o->train.batch);
+    printf("training: batches of %d pairs, Adam lr %g%s, budget", o->train.batch, o->train.lr,
+           o->train.cosine ? " with cosine decay" : "");
+    if (o->train.steps > 0) printf(" %ld steps", o->train.steps);
+    if (o->train.seconds > 0) printf(" %.0f s", o->train.seconds);
+    if (o->train.cpu_seconds > 0) printf(" %.0f CPU s", o->train.cpu_seconds);
+    printf(" (whichever ends first), %d thread%s\n", num_threads(), num_threads() > 1 ? "s" : "");
     fflush(stdout);
     s2s_train(m, &t->train, &o->train, r);
-    printf("trained: %ld steps (%d epoch%s begun), %.1f s, %.0f target tokens/s; loss %.3f -> %.3f nats/token\n",
-           r->steps, r->epochs, r->epochs == 1 ? "" : "s", r->seconds, r->tokens / (r->seconds > 0 ? r->seconds : 1),
-           r->first_loss, r->last_loss);
+    printf("trained: %ld steps (%d epoch%s begun), %.1f s (%.1f CPU s), %.0f target tokens/s; loss %.3f -> %.3f "
+           "nats/token\n",
+           r->steps, r->epochs, r->epochs == 1 ? "" : "s", r->seconds, r->cpu_seconds,
+           r->tokens / (r->seconds > 0 ? r->seconds : 1), r->first_loss, r->last_loss);
 }
 
 /* Print s padded to w terminal columns (CJK counts two). */
@@ -190,12 +194,14 @@ int exp_translate(const TranslateOpts *o) {
 
     /* ---- the summary table ---- */
     printf("\n==== test BLEU, %d sentences (%s) ====\n", groups, t.name);
-    printf("%-10s %10s %8s %9s %10s %12s", "attention", "parameters", "steps", "train s", "dev loss", "BLEU greedy");
+    printf("%-10s %10s %8s %9s %9s %10s %12s", "attention", "parameters", "steps", "train s", "CPU s", "dev loss",
+           "BLEU greedy");
     if (o->c.beam > 1) printf(" %12s", "BLEU beam");
     printf("\n");
     for (int k = 0; k < o->c.nvariants; k++) {
-        printf("%-10s %9.2fM %8ld %9.1f %10.3f %12.2f", attn_name(o->c.variants[k]), s2s_num_params(&v[k].m) / 1e6,
-               v[k].tr.steps, v[k].tr.seconds, v[k].dev_loss, v[k].bleu);
+        printf("%-10s %9.2fM %8ld %9.1f %9.1f %10.3f %12.2f", attn_name(o->c.variants[k]),
+               s2s_num_params(&v[k].m) / 1e6, v[k].tr.steps, v[k].tr.seconds, v[k].tr.cpu_seconds, v[k].dev_loss,
+               v[k].bleu);
         if (o->c.beam > 1) printf(" %12.2f", v[k].bleu_beam);
         printf("\n");
     }
@@ -232,9 +238,8 @@ int exp_translate(const TranslateOpts *o) {
 
     /* ---- examples (C13) ---- */
     if (o->examples > 0) {
-        printf("\n==== example translations (test sentences, every %dth) ====\n",
-               groups / o->examples > 1 ? groups / o->examples : 1);
         int step = groups / o->examples > 1 ? groups / o->examples : 1;
+        printf("\n==== example translations (%d test sentences, evenly spaced) ====\n", o->examples);
         for (int e = 0, g = step / 2; e < o->examples && g < groups; e++, g += step) {
             const TaskExample *x = &t.test.ex[v[0].greedy.head[g]];
             printf("\n  source     %s\n", x->src_text);
@@ -302,14 +307,14 @@ int exp_lengths(const LengthsOpts *o) {
     S2SModel *m = xcalloc((size_t)o->c.nvariants, sizeof *m);
     S2SDecoded *d = xcalloc((size_t)o->c.nvariants, sizeof *d);
     double *acc = xcalloc((size_t)o->c.nvariants * nL, sizeof *acc), *all = xcalloc((size_t)o->c.nvariants, sizeof *all);
-    double *secs = xcalloc((size_t)o->c.nvariants, sizeof *secs);
+    double *secs = xcalloc((size_t)o->c.nvariants, sizeof *secs), *cpus = xcalloc((size_t)o->c.nvariants, sizeof *cpus);
     long *steps = xcalloc((size_t)o->c.nvariants, sizeof *steps);
     int *correct = xcalloc((size_t)maxL + 1, sizeof *correct), *total = xcalloc((size_t)maxL + 1, sizeof *total);
     for (int k = 0; k < o->c.nvariants; k++) {
         printf("\n---- %s ----\n", attn_name(o->c.variants[k]));
         S2STrainResult r;
         train_variant(&o->c, &t, o->c.variants[k], &m[k], &r);
-        secs[k] = r.seconds, steps[k] = r.steps;
+        secs[k] = r.seconds, cpus[k] = r.cpu_seconds, steps[k] = r.steps;
         s2s_decode_split(&m[k], &t.test, 1, 1.0f, 0, &d[k]);
         all[k] = s2s_exact_match(&t.test, &d[k], correct, total, maxL);
         for (int L = minL; L <= maxL; L++) acc[k * nL + L - minL] = total[L] ? 100.0 * correct[L] / total[L] : NAN;
@@ -333,6 +338,8 @@ int exp_lengths(const LengthsOpts *o) {
     for (int k = 0; k < o->c.nvariants; k++) printf(" %10ld", steps[k]);
     printf("\n%6s", "train s");
     for (int k = 0; k < o->c.nvariants; k++) printf(" %10.1f", secs[k]);
+    printf("\n%6s", "CPU s");
+    for (int k = 0; k < o->c.nvariants; k++) printf(" %10.1f", cpus[k]);
     printf("\n");
     double *xs = xmalloc((size_t)nL * sizeof *xs);
     for (int L = minL; L <= maxL; L++) xs[L - minL] = L;
@@ -363,7 +370,7 @@ int exp_lengths(const LengthsOpts *o) {
         }
     }
     for (int k = 0; k < o->c.nvariants; k++) s2s_decoded_free(&d[k]), s2s_free(&m[k]);
-    free(m), free(d), free(acc), free(all), free(secs), free(steps), free(correct), free(total), free(xs);
+    free(m), free(d), free(acc), free(all), free(secs), free(cpus), free(steps), free(correct), free(total), free(xs);
     task_free(&t);
     return 0;
 }

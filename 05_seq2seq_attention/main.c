@@ -33,9 +33,12 @@ static void usage(FILE *f) {
         "  --dropout P        on the encoder's outputs, training only          [0]\n"
         "training:\n"
         "  --steps N          optimiser steps per model (0: until --seconds)   [translate 1500, lengths 1200]\n"
-        "  --seconds S        training time per model (0: until --steps)       [0]\n"
-        "  --batch N          pairs per step                                   [64]\n"
-        "  --lr X             Adam's learning rate                             [0.002]\n"
+        "  --seconds S        training time per model, wall clock (0: no limit) [0]\n"
+        "  --cpu-seconds S    training time per model in CPU time of the process, all threads\n"
+        "                     (0: no limit); fair between models on a shared machine   [0]\n"
+        "  --batch N          pairs per step                                   [32]\n"
+        "  --lr X             Adam's learning rate                             [0.003]\n"
+        "  --cosine           decay it along a cosine to 5%% over the budget\n"
         "  --clip X           clip the gradient norm (0: off)                  [5]\n"
         "  --seed N           initialisation, batch order, dropout             [1]\n"
         "  --print-every N    steps between progress lines (0: none)           [250]\n"
@@ -116,8 +119,8 @@ static void parse_opts(int argc, char **argv, const Opt *opts, int nopts) {
 typedef struct {
     const char *attention, *cell, *name, *out;
     long layers, bidir, emb, hidden, attn_dim, steps, batch, seed, print_every, beam, beam_sentences;
-    double dropout, seconds, lr, clip, len_alpha;
-    int ascii;
+    double dropout, seconds, cpu_seconds, lr, clip, len_alpha;
+    int ascii, cosine;
 } CommonArgs;
 
 #define COMMON_OPTS(a)                                                                                                 \
@@ -126,17 +129,19 @@ typedef struct {
     {"--emb", OPT_LONG, &(a).emb, 1, 4096}, {"--hidden", OPT_LONG, &(a).hidden, 2, 4096},                              \
     {"--attn-dim", OPT_LONG, &(a).attn_dim, 1, 4096}, {"--dropout", OPT_DOUBLE, &(a).dropout, 0, 0.9},                 \
     {"--steps", OPT_LONG, &(a).steps, 0, 100000000}, {"--seconds", OPT_DOUBLE, &(a).seconds, 0, 1e6},                  \
+    {"--cpu-seconds", OPT_DOUBLE, &(a).cpu_seconds, 0, 1e6},                                                          \
     {"--batch", OPT_LONG, &(a).batch, 1, 4096}, {"--lr", OPT_DOUBLE, &(a).lr, 1e-7, 10},                               \
     {"--clip", OPT_DOUBLE, &(a).clip, 0, 1e6}, {"--seed", OPT_LONG, &(a).seed, 0, 2147483647L},                        \
     {"--print-every", OPT_LONG, &(a).print_every, 0, 100000000}, {"--beam", OPT_LONG, &(a).beam, 1, 64},               \
     {"--len-alpha", OPT_DOUBLE, &(a).len_alpha, 0, 5}, {"--beam-sentences", OPT_LONG, &(a).beam_sentences, 0, 1000000}, \
-    {"--name", OPT_STR, &(a).name, 0, 0}, {"--out", OPT_STR, &(a).out, 0, 0}, {"--ascii", OPT_FLAG, &(a).ascii, 0, 0}
+    {"--name", OPT_STR, &(a).name, 0, 0}, {"--out", OPT_STR, &(a).out, 0, 0}, {"--ascii", OPT_FLAG, &(a).ascii, 0, 0},                  \
+    {"--cosine", OPT_FLAG, &(a).cosine, 0, 0}
 
 static CommonArgs common_defaults(long hidden, long steps, const char *name) {
     return (CommonArgs){.attention = "none,dot", .cell = "gru", .name = name, .out = NULL, .layers = 1, .bidir = 1,
-                        .emb = 64, .hidden = hidden, .attn_dim = 0, .steps = steps, .batch = 64, .seed = 1,
-                        .print_every = 250, .beam = 1, .beam_sentences = 0, .dropout = 0, .seconds = 0, .lr = 2e-3,
-                        .clip = 5, .len_alpha = 1.0, .ascii = 0};
+                        .emb = 64, .hidden = hidden, .attn_dim = 0, .steps = steps, .batch = 32, .seed = 1,
+                        .print_every = 250, .beam = 1, .beam_sentences = 0, .dropout = 0, .seconds = 0, .lr = 3e-3,
+                        .clip = 5, .len_alpha = 1.0, .ascii = 0, .cosine = 0};
 }
 
 static CellType parse_cell(const char *s) {
@@ -152,7 +157,8 @@ static void check_name(const char *s) {
 
 static void common_finish(const CommonArgs *a, ExpCommon *c) {
     memset(c, 0, sizeof *c);
-    if (a->steps == 0 && a->seconds == 0) bad_usage("%s", "give a training budget: --steps N or --seconds S");
+    if (a->steps == 0 && a->seconds == 0 && a->cpu_seconds == 0)
+        bad_usage("%s", "give a training budget: --steps N, --seconds S or --cpu-seconds S");
     if (a->bidir && a->hidden % 2) bad_usage("%s", "a bidirectional encoder needs an even --hidden");
     check_name(a->name);
     c->model = s2s_defaults();
@@ -174,7 +180,9 @@ static void common_finish(const CommonArgs *a, ExpCommon *c) {
     if (c->nvariants == 0) bad_usage("%s", "--attention lists no variant");
     c->train = s2s_train_defaults();
     c->train.batch = (int)a->batch, c->train.steps = a->steps, c->train.seconds = a->seconds;
+    c->train.cpu_seconds = a->cpu_seconds;
     c->train.lr = (float)a->lr, c->train.clip = (float)a->clip, c->train.seed = (uint64_t)a->seed;
+    c->train.cosine = a->cosine;
     c->train.print_every = a->print_every;
     c->beam = (int)a->beam, c->len_alpha = (float)a->len_alpha, c->beam_sentences = (int)a->beam_sentences;
     c->name = a->name;

@@ -1,9 +1,11 @@
 /* train.c - batches, the training loop, evaluation (see train.h). Chapter 05, claims C13 and C14. */
 #include "train.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "optim.h"
 #include "platform.h"
@@ -75,12 +77,16 @@ static int batch_examples(const S2SBatchPlan *p, const TaskSplit *s, int i, cons
 
 /* ==== training =================================================================================== */
 
+/* CPU time of the whole process (every thread), from the C library's clock(). */
+static double cpu_seconds(void) { return (double)clock() / CLOCKS_PER_SEC; }
+
 S2STrainOptions s2s_train_defaults(void) {
-    return (S2STrainOptions){.batch = 64, .steps = 0, .seconds = 30, .lr = 2e-3f, .clip = 5.0f, .print_every = 200, .seed = 1};
+    return (S2STrainOptions){.batch = 32, .steps = 0, .seconds = 30, .lr = 3e-3f, .cosine = 0, .clip = 5.0f,
+                             .print_every = 200, .seed = 1};
 }
 
 void s2s_train(S2SModel *m, const TaskSplit *train, const S2STrainOptions *o, S2STrainResult *r) {
-    if (o->steps <= 0 && o->seconds <= 0) die("s2s_train: give a step or a time budget");
+    if (o->steps <= 0 && o->seconds <= 0 && o->cpu_seconds <= 0) die("s2s_train: give a step or a time budget");
     if (o->batch < 1 || o->batch > m->maxB) die("s2s_train: batch %d outside [1, %d]", o->batch, m->maxB);
     if (train->n < 1) die("s2s_train: no training pairs");
     memset(r, 0, sizeof *r);
@@ -97,9 +103,11 @@ void s2s_train(S2SModel *m, const TaskSplit *train, const S2STrainOptions *o, S2
     S2SBatchPlan plan = {0};
     int next = 0;
     double window_loss = 0;
-    long window_n = 0;
+    long window_n = 0, window = o->print_every > 0 ? o->print_every : 100;
     int first_window = 1;
-    while ((o->steps <= 0 || r->steps < o->steps) && (o->seconds <= 0 || progress_elapsed(&pr) < o->seconds)) {
+    double cpu0 = cpu_seconds();
+    while ((o->steps <= 0 || r->steps < o->steps) && (o->seconds <= 0 || progress_elapsed(&pr) < o->seconds) &&
+           (o->cpu_seconds <= 0 || cpu_seconds() - cpu0 < o->cpu_seconds)) {
         if (next >= plan.nbatches) { /* a new epoch */
             s2s_plan_free(&plan);
             s2s_plan_batches(&plan, train, NULL, train->n, o->batch, &rng);
@@ -111,21 +119,29 @@ void s2s_train(S2SModel *m, const TaskSplit *train, const S2STrainOptions *o, S2
         float loss = s2s_forward(m, &b, 1, &rng);
         s2s_backward(m);
         if (o->clip > 0) clip_grad_norm(m->p.grad, m->p.total, o->clip);
-        adam_step(&adam, &ac, o->lr, &m->p);
+        float lr = o->lr;
+        if (o->cosine) { /* the fraction of the budget used decides, so a time budget decays too */
+            double f = o->steps > 0 ? (double)r->steps / o->steps
+                       : o->seconds > 0 ? progress_elapsed(&pr) / o->seconds
+                                        : (cpu_seconds() - cpu0) / o->cpu_seconds;
+            lr = o->lr * (float)(0.05 + 0.95 * 0.5 * (1 + cos(3.14159265358979 * (f < 1 ? f : 1))));
+        }
+        adam_step(&adam, &ac, lr, &m->p);
         r->steps++, r->tokens += b.ntok;
         window_loss += loss, window_n++;
-        if (o->print_every > 0 && r->steps % o->print_every == 0) {
-            progress_line(&pr, r->steps, window_loss / window_n, o->lr, r->tokens);
+        if (r->steps % window == 0) {
+            if (o->print_every > 0) progress_line(&pr, r->steps, window_loss / window_n, lr, r->tokens);
             if (first_window) r->first_loss = window_loss / window_n, first_window = 0;
             r->last_loss = window_loss / window_n;
             window_loss = 0, window_n = 0;
         }
     }
-    if (window_n > 0) {
+    if (window_n > 0 && (first_window || 2 * window_n >= window)) { /* a tail of at least half a window */
         r->last_loss = window_loss / window_n;
         if (first_window) r->first_loss = r->last_loss;
     }
     r->seconds = progress_elapsed(&pr);
+    r->cpu_seconds = cpu_seconds() - cpu0;
     s2s_plan_free(&plan);
     adam_free(&adam);
     s2s_batch_free(&b);

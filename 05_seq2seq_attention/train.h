@@ -33,20 +33,28 @@ void s2s_plan_free(S2SBatchPlan *p);
 typedef struct {
     int batch;          /* pairs per step, at most the model's capacity */
     long steps;         /* stop after this many optimiser steps (0: no limit) */
-    double seconds;     /* stop after this much training time (0: no limit); one of the two must be set */
-    float lr;           /* Adam's learning rate */
+    double seconds;     /* stop after this much training time, wall clock (0: no limit) */
+    double cpu_seconds; /* stop after this much CPU time of the process, all threads (0: no limit).
+                           On a machine shared with other work the wall clock runs on while this
+                           program waits for a core; CPU time does not, so variants trained on the
+                           same CPU budget get the same amount of computation. At least one of
+                           steps, seconds and cpu_seconds must be set. */
+    float lr;           /* Adam's (peak) learning rate */
+    int cosine;         /* 1: decay it along a cosine to 5% over the budget (steps, else seconds) */
     float clip;         /* clip the global gradient norm (0: off) */
     long print_every;   /* steps between progress lines (0: none) */
     uint64_t seed;      /* batch order and dropout */
 } S2STrainOptions;
-S2STrainOptions s2s_train_defaults(void); /* batch 64, 30 s, lr 2e-3, clip 5, print every 200, seed 1 */
+S2STrainOptions s2s_train_defaults(void); /* batch 32, 30 s, lr 3e-3 constant, clip 5, print every 200, seed 1 */
 
 typedef struct {
     long steps;
     int epochs;             /* passes begun */
-    double seconds;         /* training time */
+    double seconds;         /* training time, wall clock */
+    double cpu_seconds;     /* and in CPU time of the process */
     double tokens;          /* target tokens trained on */
-    double first_loss, last_loss; /* mean loss of the first and the last print window (or of all steps) */
+    double first_loss, last_loss; /* mean loss of the first and the last window of steps (the
+                                     print interval, or 100 steps) */
 } S2STrainResult;
 
 /* Train on train with Adam; prints the shared progress line (common/progress.h). */

@@ -521,15 +521,25 @@ START_TEST(tatoeba_reads_pairs_and_attribution) {
     o.test_frac = 0.5, o.dev_frac = 0, o.min_count = 1;
     char err[ERR_LEN];
     Task t;
-    /* with a 50% test share some seed puts a sentence on each side; the split depends only on
-     * the seed and the sentence, so both "Hi." pairs always land together */
-    int ok = -1;
-    for (uint64_t seed = 1; seed < 50 && ok; seed++) {
+    /* With a 50% test share the seed decides which of the 3 source sentences go to test: the split
+     * must change with the seed (it depends only on the seed and the sentence, so both "Hi." pairs
+     * always land together), and some seed leaves sentences on both sides. */
+    int distinct_sizes = 0, seen[5] = {0};
+    uint64_t good_seed = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
         o.seed = seed;
-        ck_assert_msg(task_load_tatoeba(&t, path, &o, err) == 0 || strstr(err, "too few"), "%s", err);
-        if (t.train.n) ok = 0;
+        int rc = task_load_tatoeba(&t, path, &o, err);
+        ck_assert_msg(rc == 0 || strstr(err, "too few"), "%s", err);
+        if (rc == 0) {
+            if (!seen[t.test.n]++) distinct_sizes++;
+            if (!good_seed) good_seed = seed;
+            task_free(&t);
+        }
     }
-    ck_assert_int_eq(ok, 0);
+    ck_assert_int_ge(distinct_sizes, 2);
+    ck_assert(good_seed > 0);
+    o.seed = good_seed;
+    ck_assert_int_eq(task_load_tatoeba(&t, path, &o, err), 0);
     ck_assert_int_eq(t.lines, 4);
     ck_assert_int_eq(t.train.n + t.dev.n + t.test.n, 4);
     const TaskSplit *sp[2] = {&t.train, &t.test};
@@ -556,10 +566,12 @@ START_TEST(tatoeba_reads_pairs_and_attribution) {
         }
     ck_assert_int_eq(found_hi, 2);
     task_free(&t);
-    /* the reverse direction swaps the sides */
+    /* the reverse direction swaps the sides (its sources are the 4 Chinese sentences) */
     o.reverse = 1;
-    ck_assert_int_eq(task_load_tatoeba(&t, path, &o, err), 0);
-    ck_assert(t.src_mode == TOK_CHARS && t.tgt_mode == TOK_WORDS);
+    int loaded = 0;
+    for (o.seed = 1; o.seed <= 20 && !loaded; o.seed++) loaded = task_load_tatoeba(&t, path, &o, err) == 0;
+    ck_assert(loaded);
+    ck_assert(t.src_mode == TOK_CHARS && t.tgt_mode == TOK_WORDS && t.src_join == JOIN_ZH);
     task_free(&t);
     remove(path);
     free(path);
@@ -610,13 +622,6 @@ START_TEST(tatoeba_real_file_split_is_fixed) {
     ck_assert_int_eq(task_load_tatoeba(&b, "data/parallel/tatoeba-cmn-eng.tsv", &o, err), 0);
     ck_assert_int_eq(a.test.n, b.test.n);
     for (int i = 0; i < a.test.n; i++) ck_assert_int_eq(a.test.ex[i].line, b.test.ex[i].line);
-    task_free(&b);
-    /* another seed: another split */
-    o.seed = 2;
-    ck_assert_int_eq(task_load_tatoeba(&b, "data/parallel/tatoeba-cmn-eng.tsv", &o, err), 0);
-    int same = a.test.n == b.test.n;
-    for (int i = 0; same && i < a.test.n; i++) same = a.test.ex[i].line == b.test.ex[i].line;
-    ck_assert(!same);
     task_free(&a), task_free(&b);
 }
 END_TEST
@@ -689,10 +694,10 @@ START_TEST(batch_plan_covers_every_example_once) {
 END_TEST
 
 START_TEST(training_learns_to_reverse) {
-    /* a small attention model must learn to reverse strings of 3-6 letters in a few hundred steps;
+    /* a small attention model must learn to reverse strings of 3-5 letters in 200 steps;
      * a broken gradient anywhere would stop it */
     SynthOptions so = synth_defaults();
-    so.symbols = 8, so.min_len = 3, so.max_len = 6, so.n_train = 4000, so.n_dev = 0, so.n_test_per_len = 20;
+    so.symbols = 6, so.min_len = 3, so.max_len = 5, so.n_train = 2000, so.n_dev = 0, so.n_test_per_len = 20;
     Task t;
     char err[ERR_LEN];
     ck_assert_int_eq(task_make_synthetic(&t, &so, err), 0);
@@ -704,10 +709,10 @@ START_TEST(training_learns_to_reverse) {
     s2s_init(&m, &c, 32, t.max_src_len, t.max_tgt_len + 1, 2 * t.max_src_len + 10, &rng);
     double before = s2s_eval_loss(&m, &t.test);
     S2STrainOptions o = s2s_train_defaults();
-    o.batch = 32, o.steps = 400, o.seconds = 0, o.lr = 1e-2f, o.print_every = 0;
+    o.batch = 32, o.steps = 200, o.seconds = 0, o.lr = 1e-2f, o.print_every = 0;
     S2STrainResult r;
     s2s_train(&m, &t.train, &o, &r);
-    ck_assert_int_eq(r.steps, 400);
+    ck_assert_int_eq(r.steps, 200);
     double after = s2s_eval_loss(&m, &t.test);
     S2SDecoded d;
     s2s_decode_split(&m, &t.test, 1, 1.0f, 0, &d);
@@ -735,7 +740,7 @@ Suite *seq2seq_suite(void) {
     tcase_add_test(tc, attention_matches_pytorch);
     suite_add_tcase(s, tc);
     tc = tcase_create("model");
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, 180); /* generous: the sanitizer build on a busy machine */
     tcase_add_checked_fixture(tc, one_thread, restore_threads);
     tcase_add_test(tc, model_gradcheck_every_variant);
     tcase_add_test(tc, model_matches_pytorch);
@@ -746,7 +751,7 @@ Suite *seq2seq_suite(void) {
     tcase_add_test(tc, training_learns_to_reverse);
     suite_add_tcase(s, tc);
     tc = tcase_create("bleu_and_tasks");
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, 180); /* generous: the sanitizer build on a busy machine */
     tcase_add_test(tc, bleu_known_values);
     tcase_add_test(tc, bleu_matches_nltk);
     tcase_add_test(tc, tatoeba_reads_pairs_and_attribution);
