@@ -30,15 +30,26 @@ static int visible(const unsigned char *key_pad, int causal, int b, int Tk, int 
     return !(key_pad && key_pad[(size_t)b * Tk + j]);
 }
 
-static float dot(const float *a, const float *b, int n) {
+/* How many keys query i may look at before the causal mask cuts: keys j < key_end(i). */
+static int key_end(int causal, int i, int Tk) { return causal && i + 1 < Tk ? i + 1 : Tk; }
+
+/* y[0..n) += a * x[0..n) */
+static inline void axpy(float *y, float a, const float *x, int n) {
+    for (int j = 0; j < n; j++) y[j] += a * x[j];
+}
+static inline float dotf(const float *a, const float *b, int n) {
     float s = 0;
 #pragma omp simd reduction(+ : s)
-    for (int d = 0; d < n; d++) s += a[d] * b[d];
+    for (int j = 0; j < n; j++) s += a[j] * b[j];
     return s;
 }
-/* y[0..n) += a * x[0..n) */
-static void axpy(float *y, float a, const float *x, int n) {
-    for (int d = 0; d < n; d++) y[d] += a * x[d];
+
+/* xT (hd, T) = the head's (T, hd) matrix at x with row stride D, transposed. The loop kernels work
+ * on transposed keys and values so that their inner loops run along the keys, contiguous in
+ * memory: that is what the compiler turns into vector instructions. */
+static void transpose_head(float *xT, const float *x, int T, int hd, int D) {
+    for (int j = 0; j < T; j++)
+        for (int d = 0; d < hd; d++) xT[(size_t)d * T + j] = x[(size_t)j * D + d];
 }
 
 void attention_forward(float *out, float *att, float *attd, float *dmask, const float *q, const float *k,
@@ -57,15 +68,20 @@ void attention_forward(float *out, float *att, float *attd, float *dmask, const 
         const float *vh = v + (size_t)b * Tk * D + (size_t)h * hd;
         float *oh = out + (size_t)b * Tq * D + (size_t)h * hd;
         float *S = att + (size_t)bh * Tq * Tk; /* (Tq,Tk) */
+        float *kT = mm ? NULL : xmalloc(sizeof(float) * 2 * (size_t)hd * Tk), *vT = mm ? NULL : kT + (size_t)hd * Tk;
 
         /* 1. scores S (Tq,Tk) = scale * qh (Tq,hd) @ kh^T (hd,Tk): every query against every key */
-        if (mm) matmul(0, 1, Tq, Tk, hd, scale, qh, D, kh, D, 0.0f, S, Tk);
-        else
-            for (int i = 0; i < Tq; i++)
-                for (int j = 0; j < Tk; j++)
-                    S[(size_t)i * Tk + j] = visible(key_pad, causal, b, Tk, i, j)
-                                                ? scale * dot(qh + (size_t)i * D, kh + (size_t)j * D, hd)
-                                                : 0.0f;
+        if (mm) {
+            matmul(0, 1, Tq, Tk, hd, scale, qh, D, kh, D, 0.0f, S, Tk);
+        } else {
+            transpose_head(kT, kh, Tk, hd, D), transpose_head(vT, vh, Tk, hd, D);
+            for (int i = 0; i < Tq; i++) {
+                float *row = S + (size_t)i * Tk;
+                memset(row, 0, sizeof(float) * (size_t)Tk);
+                int je = key_end(causal, i, Tk);
+                for (int d = 0; d < hd; d++) axpy(row, scale * qh[(size_t)i * D + d], kT + (size_t)d * Tk, je);
+            }
+        }
 
         /* 2. softmax of each row over the visible keys; masked keys get weight 0 exactly (the
          * same as a score of -infinity, without the NaN a fully masked row would give). */
@@ -99,23 +115,24 @@ void attention_forward(float *out, float *att, float *attd, float *dmask, const 
 
         /* 4. the weighted sum of the values: oh (Tq,hd) = A (Tq,Tk) @ vh (Tk,hd), written into this
          * head's columns of out, which concatenates the heads at no cost. */
-        if (mm) matmul(0, 0, Tq, hd, Tk, 1.0f, A, Tk, vh, D, 0.0f, oh, D);
-        else {
-            /* Summed in double: a float product is exact in double, so the result no longer depends
+        if (mm) {
+            matmul(0, 0, Tq, hd, Tk, 1.0f, A, Tk, vh, D, 0.0f, oh, D);
+        } else {
+            /* Summed in double: a float product is exact in double, so the result does not depend
              * on the order of the keys (C19 shows permuted inputs giving bit-identical outputs). */
-            double *acc = xmalloc(sizeof(double) * (size_t)hd);
             for (int i = 0; i < Tq; i++) {
-                memset(acc, 0, sizeof(double) * (size_t)hd);
-                for (int j = 0; j < Tk; j++) {
-                    double a = A[(size_t)i * Tk + j];
-                    const float *vj = vh + (size_t)j * D;
-                    if (a != 0.0)
-                        for (int d = 0; d < hd; d++) acc[d] += a * vj[d];
+                const float *a = A + (size_t)i * Tk;
+                int je = key_end(causal, i, Tk);
+                for (int d = 0; d < hd; d++) {
+                    const float *vd = vT + (size_t)d * Tk;
+                    double acc = 0;
+#pragma omp simd reduction(+ : acc)
+                    for (int j = 0; j < je; j++) acc += (double)a[j] * vd[j];
+                    oh[(size_t)i * D + d] = (float)acc;
                 }
-                for (int d = 0; d < hd; d++) oh[(size_t)i * D + d] = (float)acc[d];
             }
-            free(acc);
         }
+        free(kT);
     }
 }
 
@@ -131,48 +148,64 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch, const f
         const float *P = att + (size_t)bh * Tq * Tk;
         const float *A = p_drop > 0 ? attd + (size_t)bh * Tq * Tk : P;
         float *dS = scratch + (size_t)bh * Tq * Tk;
+        const float *m = p_drop > 0 ? dmask + (size_t)bh * Tq * Tk : NULL;
 
-        /* out = A v:  dA (Tq,Tk) = dout_h (Tq,hd) @ vh^T;  dv_h (Tk,hd) += A^T @ dout_h */
         if (mm) {
+            /* out = A v:  dA (Tq,Tk) = dout_h (Tq,hd) @ vh^T;  dv_h (Tk,hd) += A^T @ dout_h */
             matmul(0, 1, Tq, Tk, hd, 1.0f, dout + qo, D, v + ko, D, 0.0f, dS, Tk);
             matmul(1, 0, Tk, hd, Tq, 1.0f, A, Tk, dout + qo, D, 1.0f, dv + ko, D);
-        } else {
+            if (m)
+                for (size_t i = 0; i < (size_t)Tq * Tk; i++) dS[i] *= m[i];
+            /* softmax, row by row and in place: dS = P * (dA - sum_j P dA). Masked keys have P = 0
+             * and so get no gradient, as they had no influence. */
             for (int i = 0; i < Tq; i++) {
-                const float *g = dout + qo + (size_t)i * D;
-                for (int j = 0; j < Tk; j++) {
-                    float a = A[(size_t)i * Tk + j];
-                    /* a masked key (P = 0) needs no dA: the softmax backward multiplies it by 0 */
-                    dS[(size_t)i * Tk + j] = P[(size_t)i * Tk + j] != 0.0f ? dot(g, v + ko + (size_t)j * D, hd) : 0.0f;
-                    if (a != 0.0f) axpy(dv + ko + (size_t)j * D, a, g, hd);
-                }
+                const float *p = P + (size_t)i * Tk;
+                float *d = dS + (size_t)i * Tk;
+                double dt = 0;
+                for (int j = 0; j < Tk; j++) dt += (double)p[j] * d[j];
+                for (int j = 0; j < Tk; j++) d[j] = p[j] * (d[j] - (float)dt);
             }
-        }
-        if (p_drop > 0) {
-            const float *m = dmask + (size_t)bh * Tq * Tk;
-            for (size_t i = 0; i < (size_t)Tq * Tk; i++) dS[i] *= m[i];
-        }
-        /* softmax, row by row and in place: dS = P * (dA - sum_j P dA). Masked keys have P = 0
-         * and so get no gradient, as they had no influence. */
-        for (int i = 0; i < Tq; i++) {
-            const float *p = P + (size_t)i * Tk;
-            float *d = dS + (size_t)i * Tk;
-            double dt = 0;
-            for (int j = 0; j < Tk; j++) dt += (double)p[j] * d[j];
-            for (int j = 0; j < Tk; j++) d[j] = p[j] * (d[j] - (float)dt);
-        }
-        /* S = scale q k^T:  dq_h += scale dS @ kh;  dk_h += scale dS^T @ qh */
-        if (mm) {
+            /* S = scale q k^T:  dq_h += scale dS @ kh;  dk_h += scale dS^T @ qh */
             matmul(0, 0, Tq, hd, Tk, scale, dS, Tk, k + ko, D, 1.0f, dq + qo, D);
             matmul(1, 0, Tk, hd, Tq, scale, dS, Tk, q + qo, D, 1.0f, dk + ko, D);
-        } else {
-            for (int i = 0; i < Tq; i++)
-                for (int j = 0; j < Tk; j++) {
-                    float s = scale * dS[(size_t)i * Tk + j];
-                    if (s == 0.0f) continue;
-                    axpy(dq + qo + (size_t)i * D, s, k + ko + (size_t)j * D, hd);
-                    axpy(dk + ko + (size_t)j * D, s, q + qo + (size_t)i * D, hd);
-                }
+            continue;
         }
+
+        /* The same, row by row, with transposed keys and values and transposed accumulators for
+         * their gradients, every inner loop along the keys. A query row needs the keys up to its
+         * last non-zero weight only: with the causal mask that is the diagonal, which halves the
+         * work. */
+        float *kT = xmalloc(sizeof(float) * 4 * (size_t)hd * Tk), *vT = kT + (size_t)hd * Tk;
+        float *dkT = vT + (size_t)hd * Tk, *dvT = dkT + (size_t)hd * Tk;
+        transpose_head(kT, k + ko, Tk, hd, D), transpose_head(vT, v + ko, Tk, hd, D);
+        memset(dkT, 0, sizeof(float) * 2 * (size_t)hd * Tk);
+        for (int i = 0; i < Tq; i++) {
+            const float *p = P + (size_t)i * Tk, *a = A + (size_t)i * Tk, *g = dout + qo + (size_t)i * D;
+            const float *qi = q + qo + (size_t)i * D;
+            float *dqi = dq + qo + (size_t)i * D, *d = dS + (size_t)i * Tk;
+            int je = Tk;
+            while (je > 0 && p[je - 1] == 0.0f) je--; /* masked (or underflowed) keys at the end */
+            memset(d, 0, sizeof(float) * (size_t)Tk);
+            for (int dd = 0; dd < hd; dd++) {
+                axpy(d, g[dd], vT + (size_t)dd * Tk, je);              /* dA_i = g . v_j */
+                axpy(dvT + (size_t)dd * Tk, g[dd], a, je);             /* dv_j += A_ij g */
+            }
+            if (m)
+                for (int j = 0; j < je; j++) d[j] *= m[(size_t)i * Tk + j];
+            double dt = 0;
+            for (int j = 0; j < je; j++) dt += (double)p[j] * d[j];
+            for (int j = 0; j < je; j++) d[j] = p[j] * (d[j] - (float)dt);
+            for (int dd = 0; dd < hd; dd++) {
+                dqi[dd] += scale * dotf(d, kT + (size_t)dd * Tk, je);  /* dq_i += scale dS_i k */
+                axpy(dkT + (size_t)dd * Tk, scale * qi[dd], d, je);    /* dk_j += scale dS_ij q_i */
+            }
+        }
+        for (int j = 0; j < Tk; j++)
+            for (int dd = 0; dd < hd; dd++) {
+                dk[ko + (size_t)j * D + dd] += dkT[(size_t)dd * Tk + j];
+                dv[ko + (size_t)j * D + dd] += dvT[(size_t)dd * Tk + j];
+            }
+        free(kT);
     }
 }
 
