@@ -255,6 +255,7 @@ static void feed_one(RnnLm *m, int id) {
  * softmax(logits / temperature). Never <unk> (id 0). */
 static int pick(RnnLm *m, float temperature, Rng *rng) {
     float *l = m->probs;
+    if (m->V < 2) return 0; /* nothing but <unk> to write */
     int best = 1;
     for (int j = 2; j < m->V; j++)
         if (l[j] > l[best]) best = j;
@@ -414,9 +415,10 @@ int *lm_encode_prompt(const RnnLm *m, const char *prompt, int *n) {
     int *ids = xmalloc(sizeof(int) * (t.n + 1));
     lm_encode(m->vocab, &t, ids);
     *n = (int)t.n;
-    if (t.n == 0) { /* nothing to start from: a line break, where a text would begin */
+    if (t.n == 0) { /* nothing to start from: a line break, where a text would begin (or, if the
+                     * text has none, its most frequent token) */
         int nl = vocab_find_str(m->vocab, "\n");
-        ids[0] = nl > 0 ? nl : 0;
+        ids[0] = nl > 0 ? nl : m->V > 1 ? 1 : 0;
         *n = 1;
     }
     token_list_free(&t);
@@ -480,7 +482,6 @@ void rnnlm_train(RnnLm *m, const TrainConfig *tc, const int *train, size_t ntrai
     AdamState adam;
     adam_init(&adam, m->p.total);
     AdamConfig acfg = adam_defaults();
-    LrSchedule sched = {tc->lr, 0, tc->steps > 0 ? tc->steps : 1, tc->cosine && tc->steps > 0 ? LR_COSINE : LR_CONSTANT};
     int *ci = xmalloc(sizeof(int) * (size_t)T * B), *ct = xmalloc(sizeof(int) * (size_t)T * B);
     float *saved = xmalloc(sizeof(float) * rnnlm_state_size(m));
     size_t eval_n = tc->eval_tokens && tc->eval_tokens < nval ? tc->eval_tokens : nval;
@@ -510,7 +511,13 @@ void rnnlm_train(RnnLm *m, const TrainConfig *tc, const int *train, size_t ntrai
         float norm = clip_grad_norm(m->p.grad, m->p.total, tc->clip);
         if (!isfinite(loss) || !isfinite(norm))
             die("training diverged at step %ld (loss %g, gradient norm %g); lower --lr or --clip", step + 1, loss, norm);
-        float lr = lr_at(&sched, step);
+        float lr = tc->lr;
+        if (tc->anneal > 0) {
+            /* how far through the run, by steps or else by the time budget */
+            double f = tc->steps > 0 ? (double)step / (double)tc->steps : progress_elapsed(&pr) / tc->time_limit;
+            double start = 1.0 - tc->anneal;
+            if (f > start) lr = tc->lr * 0.5f * (1.0f + cosf(3.14159265f * (float)fmin(1.0, (f - start) / tc->anneal)));
+        }
         adam_step(&adam, &acfg, lr, &m->p);
         rnn_stack_carry(&m->stack); /* truncated BPTT: the state flows on, the gradient stopped here */
         tokens += (double)T * B;

@@ -119,7 +119,9 @@ typedef struct {
     long steps;           /* optimiser steps (0: until time_limit) */
     double time_limit;    /* seconds of training (0: until steps) */
     float lr, clip;       /* Adam's learning rate; clip the global gradient norm at clip (0: off) */
-    int cosine;           /* decay the learning rate to 0 along a cosine over `steps` */
+    float anneal;         /* the learning rate falls to 0 along a cosine over the last `anneal`
+                           * fraction of the run (0: constant; 1: the whole run), measured in
+                           * steps, or in time when steps is 0 (then not exactly reproducible) */
     int restart_every;    /* each stream restarts from a zero state every this many chunks (0: only
                            * at the start of an epoch); see rnnlm_train */
     long eval_every;      /* steps between validation passes (0: only at the end) */
