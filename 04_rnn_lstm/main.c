@@ -238,9 +238,11 @@ static int cmd_train(int argc, char **argv) {
         snprintf(title, sizeof title, "%s %s language model: loss per %s", cell_name(m.cfg.cell),
                  unit == UNIT_CHARS ? "character" : "word", unit == UNIT_CHARS ? "character" : "word");
         snprintf(pname, sizeof pname, "%s_loss", name);
-        PlotOpts po = {title, "training step", "cross-entropy (nats)", 0, 0};
-        PlotSeries s[2] = {{"training (mean of the last steps)", log.step, log.train_loss, log.n},
-                           {"validation (held-out text)", log.step, log.val_loss, log.n}};
+        /* a run bounded by time is plotted against time, one bounded by steps against steps */
+        const double *x = steps == 0 ? log.seconds : log.step;
+        PlotOpts po = {title, steps == 0 ? "training time (s)" : "training step", "cross-entropy (nats)", 0, 0};
+        PlotSeries s[2] = {{"training (mean of the last steps)", x, log.train_loss, log.n},
+                           {"validation (held-out text)", x, log.val_loss, log.n}};
         plot_failed = plot_lines(pname, &po, s, 2) < 0;
     }
     train_log_free(&log);

@@ -13,6 +13,9 @@ STEPS=${STEPS:-30}
 REPEATS=${REPEATS:-3}
 THREADS=${THREADS:-"1 2"}
 PY=/usr/bin/python3
+# Both programs use libgomp: on a machine shared with other busy programs, spinning threads that
+# wait for each other slow both down by an order of magnitude; passive waiting keeps them fair.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 CORPUS=data/en/tinyshakespeare.txt
 if [ ! -x "$BIN/rnn" ]; then echo "bench_rnn: $BIN/rnn not found; run 'make all' first" >&2; exit 1; fi
 have_torch=1
@@ -32,7 +35,7 @@ torch_once() {
 }
 
 echo "LSTM character LM (tiny-shakespeare): embedding 64, hidden 256, batch 32, chunks of 100, Adam"
-echo "training chars/s, best of $REPEATS interleaved runs of $STEPS steps each"
+echo "training chars/s, best of $REPEATS interleaved runs of $STEPS steps each (OMP_WAIT_POLICY=$OMP_WAIT_POLICY)"
 printf '%-8s | %12s | %16s | %14s\n' threads "bin/rnn" "PyTorch nn.LSTM" "rnn / PyTorch"
 for t in $THREADS; do
     ours=() theirs=()
