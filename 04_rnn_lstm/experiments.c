@@ -345,8 +345,9 @@ int exp_longrange(const LongRangeConfig *c) {
         }
         printf("\n");
     }
-    printf("\nNotice: all three cells solve the short distances; as L grows the vanilla RNN falls to chance (its\n"
-           "gradient from the answer back to the first token vanishes, C10), while the LSTM and GRU still learn it.\n");
+    printf("\nNotice: all three cells solve the short distances; as L grows the vanilla RNN falls far behind, towards\n"
+           "chance (its gradient from the answer back to the first token vanishes, C10), while the LSTM and GRU,\n"
+           "whose gates can shut the later tokens out and keep the first, still learn it.\n");
     char title[160];
     snprintf(title, sizeof title, "remember the first of %d symbols across L steps (%d units)", c->symbols, c->hidden);
     PlotOpts po = {title, "L: steps between the symbol and the answer", "accuracy on fresh sequences (%)", 0, 0};
