@@ -116,7 +116,7 @@ static void usage_train(FILE *f) {
             "training\n"
             "  --seq T             steps per chunk: how far back the gradient flows   [100]\n"
             "  --batch B           parallel streams of text   [32]\n"
-            "  --lr X              Adam's learning rate   [0.002]\n"
+            "  --lr X              Adam's learning rate   [0.003]\n"
             "  --anneal X          the learning rate falls to 0 along a cosine over the last X of the\n"
             "                      run (0: constant, 1: all of it; of --steps, or of --time)   [0]\n"
             "  --clip X            clip the global gradient norm at X (0: never)   [5]\n"
@@ -149,7 +149,7 @@ static int cmd_train(int argc, char **argv) {
     long min_count = 0, max_tokens = 0, layers = 1, hidden = 256, embed = 64, seq = 100, batch = 32, steps = 300;
     long eval_every = 100, eval_tokens = 0, print_every = 10, seed = 1, sample_every = 0, sample_len = 200;
     long restart_every = 16;
-    double val_frac = 0.1, dropout = 0, lr = 0.002, clip = 5, seconds = 0, temperature = 0.8, anneal = 0;
+    double val_frac = 0.1, dropout = 0, lr = 0.003, clip = 5, seconds = 0, temperature = 0.8, anneal = 0;
     int ascii = 0;
     const Opt opts[] = {
         {"--corpus", OPT_STR, &corpus, 0, 0},          {"--unit", OPT_STR, &unit_s, 0, 0},
@@ -159,7 +159,7 @@ static int cmd_train(int argc, char **argv) {
         {"--embed", OPT_LONG, &embed, 1, 4096},        {"--dropout", OPT_DOUBLE, &dropout, 0, 0.9},
         {"--load", OPT_STR, &load, 0, 0},              {"--seq", OPT_LONG, &seq, 1, 10000},
         {"--batch", OPT_LONG, &batch, 1, 4096},        {"--lr", OPT_DOUBLE, &lr, 1e-7, 10},
-        {"--anneal", OPT_DOUBLE, &anneal, 0, 1},         {"--clip", OPT_DOUBLE, &clip, 0, 1e6},
+        {"--anneal", OPT_DOUBLE, &anneal, 0, 1},       {"--clip", OPT_DOUBLE, &clip, 0, 1e6},
         {"--steps", OPT_LONG, &steps, 0, 1e9},         {"--time", OPT_DOUBLE, &seconds, 0, 1e7},
         {"--restart-every", OPT_LONG, &restart_every, 0, 1e9},
         {"--eval-every", OPT_LONG, &eval_every, 0, 1e9}, {"--eval-tokens", OPT_LONG, &eval_tokens, 0, 1e12},
@@ -224,9 +224,10 @@ static int cmd_train(int argc, char **argv) {
     token_list_free(&toks);
 
     TrainConfig tc = {.T = (int)seq, .B = (int)batch, .steps = steps, .time_limit = seconds, .lr = (float)lr,
-                      .clip = (float)clip, .anneal = (float)anneal, .restart_every = (int)restart_every, .eval_every = eval_every, .eval_tokens = (size_t)eval_tokens,
-                      .print_every = print_every, .sample_every = sample_every, .sample_len = (int)sample_len,
-                      .temperature = (float)temperature, .prompt = prompt, .save = save, .seed = (unsigned long long)seed};
+                      .clip = (float)clip, .anneal = (float)anneal, .restart_every = (int)restart_every,
+                      .eval_every = eval_every, .eval_tokens = (size_t)eval_tokens, .print_every = print_every,
+                      .sample_every = sample_every, .sample_len = (int)sample_len, .temperature = (float)temperature,
+                      .prompt = prompt, .save = save, .seed = (unsigned long long)seed};
     TrainLog log;
     rnnlm_train(&m, &tc, ids, ntrain, ids + ntrain, nval, &log);
     if (save && nval > 1) printf("best checkpoint: %s (validation %.4f nats)\n", save, log.best_val);
