@@ -34,10 +34,10 @@ static void usage(FILE *f) {
             "  --split-seed N      seed of the sentence split   [1]\n"
             "  --valid F, --test F fractions of the sentences held out   [0.1, 0.1]\n"
             "n-grams\n"
-            "  --max-order N       Kneser-Ney models of orders 2..N   [5]\n"
+            "  --max-order N       Kneser-Ney models of orders 2..N (at most %d)   [5]\n"
             "neural model\n"
-            "  --context N         words the NNLM reads (n-1)   [4]\n"
-            "  --dim N             word feature (embedding) width m   [64]\n"
+            "  --context N         words the NNLM reads (n-1)   [8]\n"
+            "  --dim N             word feature (embedding) width m   [128]\n"
             "  --hidden N          tanh units h   [256]\n"
             "  --direct            direct connections from the embeddings to the output\n"
             "  --epochs N          at most N passes over the training text (0: no training)   [20]\n"
@@ -59,7 +59,7 @@ static void usage(FILE *f) {
             "  --cities            run the 北京/上海 experiment (C7) and exit\n"
             "  -h, --help          this text\n"
             "Threads: OMP_NUM_THREADS (matrix products and evaluation).\n",
-            MAX_TEMPS);
+            KN_MAX_ORDER, MAX_TEMPS);
 }
 
 static NORETURN void bad_usage(const char *fmt, const char *arg) {
@@ -100,7 +100,7 @@ static Options parse_args(int argc, char **argv) {
     Options o = {0};
     o.corpus = "data/en/kjv.txt", o.name = "03_nnlm", o.out = "out";
     o.split = lm_split_defaults();
-    o.max_order = 5, o.context = 4, o.dim = 64, o.hidden = 256, o.epochs = 20, o.batch = 512, o.patience = 2;
+    o.max_order = 5, o.context = 8, o.dim = 128, o.hidden = 256, o.epochs = 20, o.batch = 512, o.patience = 2;
     o.seed = 1, o.samples = 5, o.minutes = 1, o.lr = 2e-3, o.weight_decay = 0;
     o.temps[0] = 0.7f, o.temps[1] = 1.0f, o.ntemps = 2;
     char err[ERR_LEN];
@@ -304,6 +304,7 @@ int main(int argc, char **argv) {
         if (o.save) printf("best weights saved to %s\n", o.save);
     }
     double wall_train = now_seconds() - t_train;
+    int plot_failed = 0;
 
     /* 4. The table: test perplexities, and the mixture tuned on validation. */
     double *nn_v = xmalloc(sizeof(double) * (size_t)d.ntok[LM_VALID]), *nn_t = xmalloc(sizeof(double) * (size_t)d.ntok[LM_TEST]);
@@ -336,20 +337,22 @@ int main(int argc, char **argv) {
     if (o.epochs > 0 && tr.epochs > 0) {
         /* validation perplexity per epoch against the n-gram models */
         double *xs = xmalloc(sizeof(double) * (size_t)tr.epochs), *ys = xmalloc(sizeof(double) * (size_t)tr.epochs);
-        double kx[2], ky[2][2];
+        double kx[2], ky[2][2], mx[1], my[1];
         for (int e = 0; e < tr.epochs; e++) xs[e] = tr.epoch_fraction[e], ys[e] = tr.valid_ppl[e];
         kx[0] = 0, kx[1] = xs[tr.epochs - 1];
         ky[0][0] = ky[0][1] = kn_valid[best_order];
         ky[1][0] = ky[1][1] = kn_valid[2];
-        char n0[48], n1[48], title[128], pname[160];
+        mx[0] = tr.best >= 0 ? xs[tr.best] : 0, my[0] = mix_valid;
+        char n0[48], n1[48], n2[64], title[128], pname[160];
         snprintf(n0, sizeof n0, "Kneser-Ney %d-gram", best_order);
         snprintf(n1, sizeof n1, "Kneser-Ney 2-gram");
-        PlotSeries s[3] = {{"NNLM", xs, ys, tr.epochs}, {n0, kx, ky[0], 2}, {n1, kx, ky[1], 2}};
+        snprintf(n2, sizeof n2, "NNLM + KN %d-gram (best NNLM)", best_order);
+        PlotSeries s[4] = {{"NNLM", xs, ys, tr.epochs}, {n0, kx, ky[0], 2}, {n1, kx, ky[1], 2}, {n2, mx, my, 1}};
         PlotOpts po = {0};
         snprintf(title, sizeof title, "validation perplexity, %s", o.corpus);
         po.title = title, po.xlabel = "epochs", po.ylabel = "perplexity";
         snprintf(pname, sizeof pname, "%s_valid", o.name);
-        plot_lines(pname, &po, s, 3);
+        plot_failed = plot_lines(pname, &po, s, 4) < 0;
         free(xs), free(ys);
     }
 
@@ -385,5 +388,5 @@ int main(int argc, char **argv) {
     nnlm_free(&m);
     free(lpv), free(lpt), free(kn_best_v), free(kn_best_t), free(nn_v), free(nn_t);
     lmdata_free(&d);
-    return 0;
+    return plot_failed ? 1 : 0; /* the message is already on stderr */
 }

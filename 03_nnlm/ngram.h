@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KN_MAX_ORDER 6
+#define KN_MAX_ORDER 8
 
 /* An open-addressing hash table from a fixed-length key of `klen` ids to `nval` counters. */
 typedef struct {

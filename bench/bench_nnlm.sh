@@ -10,6 +10,7 @@
 set -euo pipefail
 BIN=${BIN:-bin}
 MINUTES=${MINUTES:-10}
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} # spinning threads crawl on a shared machine
 if [ ! -x "$BIN/nnlm" ]; then echo "bench_nnlm: $BIN/nnlm not found; run 'make all' first" >&2; exit 1; fi
 log=$(mktemp "${TMPDIR:-/tmp}/bench_nnlm.XXXXXX")
 trap 'rm -f "$log"' EXIT
