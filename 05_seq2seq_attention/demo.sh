@@ -11,9 +11,9 @@ say() { printf '\n>>> %s\n' "$*"; }
 
 banner "C14: one fixed context vector is a bottleneck (synthetic task: reverse a string of letters)"
 if [ -n "$FULL" ]; then
-    run "$S" lengths --attention none,dot,additive --min-len 2 --max-len 40 --steps 4000 --print-every 1000
+    run "$S" lengths --attention none,dot,additive --steps 3000 --print-every 1000
 else
-    run "$S" lengths --attention none,dot --steps 700 --print-every 350
+    run "$S" lengths --attention none,dot --steps 1200 --print-every 400
 fi
 say "Both models train on the same strings for the same number of steps. Without attention the" \
     "decoder sees the input only through the encoder's last state, and its accuracy falls to zero as" \
@@ -22,17 +22,20 @@ say "Both models train on the same strings for the same number of steps. Without
 
 banner "C13 + C15: English -> Chinese characters on Tatoeba (29,155 pairs, CC-BY 2.0 FR)"
 if [ -n "$FULL" ]; then
-    run "$S" translate --attention none,dot,additive --seconds 240 --print-every 500 --beam 5 --beam-sentences 400 \
+    # every variant gets the same 240 s of CPU time (wall-clock time would count waiting on a busy machine)
+    run "$S" translate --attention none,dot,additive --hidden 256 --steps 0 --cpu-seconds 240 --cosine \
+        --print-every 500 --beam 5 --beam-sentences 400 \
         --heatmap "I didn't know that he was a doctor." --translate "We will go to Beijing tomorrow."
 else
-    run "$S" translate --attention dot --steps 500 --print-every 250 --examples 6 \
+    run "$S" translate --attention additive --hidden 128 --steps 1400 --print-every 350 --examples 6 \
         --heatmap "I didn't know that he was a doctor."
 fi
 say "Two RNNs turn a sentence of English words into a sentence of Chinese characters of another" \
     "length (C13): the decoder decides when to stop by writing <eos>. The heatmap" \
     "(out/05_translate_attention.png) shows, for every character written, how the attention weights" \
-    "spread over the English words (C15). The short default run gives rough translations; FULL=1" \
-    "trains each variant for 4 minutes and compares their BLEU."
+    "spread over the English words (C15): 我 looks at i, 他 at he, 医生 at doctor. The short default run" \
+    "gives rough translations; FULL=1 trains all three variants for 4 CPU minutes each and compares" \
+    "their BLEU, overall and by sentence length (out/05_translate_bleu_by_length.png)."
 
 banner "C16: an RNN is sequential, so time grows with the length whatever the number of cores"
 run "$S" timing --lengths 10,20,40,80,160 --repeats 3

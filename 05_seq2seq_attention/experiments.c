@@ -196,13 +196,18 @@ int exp_translate(const TranslateOpts *o) {
     printf("\n==== test BLEU, %d sentences (%s) ====\n", groups, t.name);
     printf("%-10s %10s %8s %9s %9s %10s %12s", "attention", "parameters", "steps", "train s", "CPU s", "dev loss",
            "BLEU greedy");
-    if (o->c.beam > 1) printf(" %12s", "BLEU beam");
+    if (o->c.beam > 1) { /* beam search may run on the first sentences only: greedy on the same ones beside it */
+        char g[48], b[48];
+        snprintf(g, sizeof g, "greedy, first %d", v[0].beam.n);
+        snprintf(b, sizeof b, "beam %d, first %d", o->c.beam, v[0].beam.n);
+        printf(" %18s %18s", g, b);
+    }
     printf("\n");
     for (int k = 0; k < o->c.nvariants; k++) {
         printf("%-10s %9.2fM %8ld %9.1f %9.1f %10.3f %12.2f", attn_name(o->c.variants[k]),
                s2s_num_params(&v[k].m) / 1e6, v[k].tr.steps, v[k].tr.seconds, v[k].tr.cpu_seconds, v[k].dev_loss,
                v[k].bleu);
-        if (o->c.beam > 1) printf(" %12.2f", v[k].bleu_beam);
+        if (o->c.beam > 1) printf(" %18.2f %18.2f", v[k].bleu_greedy_subset, v[k].bleu_beam);
         printf("\n");
     }
 
@@ -358,13 +363,13 @@ int exp_lengths(const LengthsOpts *o) {
             int g = first + e;
             const TaskExample *x = &t.test.ex[g];
             char text[2048];
-            printf("  source  %s\n", task_ids_text(&t, 0, x->src, x->src_len, text, sizeof text));
-            printf("  target  %s\n", task_ids_text(&t, 1, x->tgt, x->tgt_len, text, sizeof text));
+            printf("  source   %s\n", task_ids_text(&t, 0, x->src, x->src_len, text, sizeof text));
+            printf("  target   %s\n", task_ids_text(&t, 1, x->tgt, x->tgt_len, text, sizeof text));
             for (int k = 0; k < o->c.nvariants; k++) {
                 const int *out = d[k].ids + (size_t)g * d[k].max_len;
                 task_ids_text(&t, 1, out, d[k].len[g], text, sizeof text);
                 int ok = d[k].len[g] == x->tgt_len && !memcmp(out, x->tgt, (size_t)x->tgt_len * sizeof(int));
-                printf("  %-7s %s %s\n", attn_name(o->c.variants[k]), text, ok ? "(exact)" : "");
+                printf("  %-8s %s%s\n", attn_name(o->c.variants[k]), text, ok ? "  (exact)" : "");
             }
             printf("\n");
         }
@@ -421,8 +426,10 @@ int exp_timing(const TimingOpts *o) {
     int threads = num_threads();
     printf("vocabulary %d; untrained weights (the time does not depend on them); the fastest of %d runs each\n",
            o->vocab, o->repeats);
-    printf("(1) one sequence, 1 thread   (2) one sequence, %d threads   (3) a batch of %d sequences, %d threads, time per sequence\n",
-           threads, o->batch, threads);
+    printf("(1) one sequence, 1 thread   (2) one sequence, %d thread%s   (3) a batch of %d sequences, %d thread%s, time "
+           "per sequence%s\n",
+           threads, threads > 1 ? "s" : "", o->batch, threads, threads > 1 ? "s" : "",
+           threads > 1 ? "" : "\n(only one thread available, OMP_NUM_THREADS=1: columns 1 and 2 measure the same thing)");
     printf("%6s | %12s %12s %12s | %12s %12s %12s | %12s\n", "length", "train (1)", "train (2)", "train (3)",
            "decode (1)", "decode (2)", "decode (3)", "decode us/step (1)");
     double *xs = xmalloc((size_t)o->nlengths * sizeof *xs), *y[3];
@@ -444,7 +451,7 @@ int exp_timing(const TimingOpts *o) {
     }
     char l0[64], l1[64], l2[64];
     snprintf(l0, sizeof l0, "one sequence, 1 thread");
-    snprintf(l1, sizeof l1, "one sequence, %d threads", threads);
+    snprintf(l1, sizeof l1, "one sequence, %d thread%s", threads, threads > 1 ? "s" : "");
     snprintf(l2, sizeof l2, "batch of %d, per sequence", o->batch);
     PlotSeries s[3] = {{l0, xs, y[0], o->nlengths}, {l1, xs, y[1], o->nlengths}, {l2, xs, y[2], o->nlengths}};
     char name[256];
