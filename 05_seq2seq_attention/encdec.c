@@ -150,7 +150,7 @@ void s2s_init(S2SModel *m, const S2SConfig *c, int maxB, int maxS, int maxT, int
     m->logits = falloc(TB, (size_t)Vt);
     m->probs = falloc(TB, (size_t)Vt);
     m->dlogits = falloc(TB, (size_t)Vt);
-    m->do_ = falloc(TB, (size_t)H);
+    m->dout = falloc(TB, (size_t)H);
     m->dpre = falloc(TB, (size_t)H);
     m->dcat = falloc(TB, 2 * (size_t)H);
     m->dhd = falloc(TB, (size_t)H);
@@ -170,7 +170,7 @@ void s2s_init(S2SModel *m, const S2SConfig *c, int maxB, int maxS, int maxT, int
 void s2s_free(S2SModel *m) {
     rnn_stack_free(&m->enc), rnn_layer_free(&m->dec), params_free(&m->p);
     float *bufs[] = {m->xs, m->summary, m->kp, m->xd, m->hd, m->ctx, m->alpha, m->qp, m->u, m->cat, m->o,
-                     m->logits, m->probs, m->dlogits, m->do_, m->dpre, m->dcat, m->dhd, m->dctx, m->dxd, m->demb,
+                     m->logits, m->probs, m->dlogits, m->dout, m->dpre, m->dcat, m->dhd, m->dctx, m->dxd, m->demb,
                      m->dmem, m->dsummary, m->dxs, m->dscore, m->dqp, m->dkp, m->state_h, m->state_c,
                      m->gather_h, m->gather_c};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
@@ -255,10 +255,10 @@ void s2s_backward(S2SModel *m) {
     /* the output layers: logits = Wv o + bv, o = tanh(Wo [h ; ctx] + bo) */
     zero(m->dlogits, (size_t)N * V);
     crossentropy_backward(m->dlogits, m->probs, m->tgt_out, N, V, 1.0f);
-    zero(m->do_, (size_t)N * H);
-    linear_backward(m->do_, m->gwv, m->gbv, m->dlogits, m->o, m->wv, N, H, V);
+    zero(m->dout, (size_t)N * H);
+    linear_backward(m->dout, m->gwv, m->gbv, m->dlogits, m->o, m->wv, N, H, V);
     zero(m->dpre, (size_t)N * H);
-    tanh_backward(m->dpre, m->o, m->do_, (size_t)N * H);
+    tanh_backward(m->dpre, m->o, m->dout, (size_t)N * H);
     zero(m->dcat, (size_t)N * 2 * H);
     linear_backward(m->dcat, m->gwo, m->gbo, m->dpre, m->cat, m->wo, N, 2 * H, H);
     for (int r = 0; r < N; r++) {

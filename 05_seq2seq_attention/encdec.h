@@ -106,7 +106,7 @@ typedef struct {
     float *cat, *o;             /* (T,B,2H) [h ; ctx], (T,B,H) */
     float *logits, *probs;      /* (T,B,Vt) */
     /* gradient scratch */
-    float *dlogits, *do_, *dpre, *dcat, *dhd, *dctx, *dxd, *demb, *dmem, *dsummary, *dxs, *dscore, *dqp, *dkp;
+    float *dlogits, *dout, *dpre, *dcat, *dhd, *dctx, *dxd, *demb, *dmem, *dsummary, *dxs, *dscore, *dqp, *dkp;
     float *state_h, *state_c, *gather_h, *gather_c; /* (maxB,H) decoding: states being reordered */
 } S2SModel;
 

@@ -144,8 +144,9 @@ int task_load_tatoeba(Task *t, const char *path, const TatoebaOptions *o, char *
         size_t s0 = stoks.n, t0 = ttoks.n;
         size_t ns = tokenize_list(src, strlen(src), t->src_mode, &stoks);
         size_t nt = tokenize_list(tgt, strlen(tgt), t->tgt_mode, &ttoks);
-        if (ns == 0 || nt == 0) {
-            set_err(err, "%s:%d: the %s has no tokens", path, line, field_name[(ns == 0) == !rev ? 0 : 1]);
+        if (ns == 0 || nt == 0) { /* e.g. nothing but control characters */
+            int src_field = rev ? 1 : 0, field = ns == 0 ? src_field : 1 - src_field;
+            set_err(err, "%s:%d: the %s has no tokens", path, line, field_name[field]);
             goto done;
         }
         t->lines++;
