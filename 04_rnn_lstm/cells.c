@@ -19,13 +19,14 @@
  * than waking a second thread costs (each row writes only its own outputs). */
 #define ROWS_PARALLEL(B, H) ((long)(B) * (H) >= 65536)
 
-/* e^x in plain C that the compiler turns into vector instructions (glibc's expf is a call per
- * element, which kept the gate loops scalar; common/fastexp.h's exp_fast is the same algorithm but
- * lives in another file, so it cannot be inlined into these loops): x = n ln 2 + r with |r| <= ln 2 / 2, e^r from
- * Cephes' degree-6 polynomial, 2^n written straight into the exponent bits. Relative error below
- * 1e-7 (measured against exp in double). x is clamped to [-87, 88], where e^x stays a normal float.
- * Written with ternaries and the 1.5 * 2^23 rounding trick rather than fmaxf and floorf, which gcc
- * 12 does not vectorise; it needs IEEE arithmetic (no -ffast-math, which would cancel the trick). */
+/* e^x in plain C that the compiler turns into vector instructions: glibc's expf is a call per
+ * element, which kept the gate loops scalar, and common/fastexp.h's exp_fast, the same algorithm,
+ * lives in another file, so it cannot be inlined into them. x = n ln 2 + r with |r| <= ln 2 / 2,
+ * e^r from Cephes' degree-6 polynomial, 2^n written straight into the exponent bits. Relative
+ * error below 1e-7 (measured against exp in double); x is clamped to [-87, 88], where e^x stays a
+ * normal float, and a NaN stays NaN. Written with ternaries and the 1.5 * 2^23 rounding trick
+ * rather than fmaxf and floorf, which gcc 12 does not vectorise; it needs IEEE arithmetic (no
+ * -ffast-math, which would cancel the trick). */
 static inline float gate_exp(float x) {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;
@@ -39,6 +40,7 @@ static inline float gate_exp(float x) {
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
+    n = n == n ? n : 0.0f; /* a NaN must not reach the int conversion (undefined); p is NaN anyway */
     int32_t bits = ((int32_t)n + 127) * 8388608; /* 2^n: the biased exponent shifted into place */
     float scale;
     memcpy(&scale, &bits, sizeof scale);

@@ -255,6 +255,7 @@ START_TEST(fast_tanh_accuracy) {
     ck_assert_float_eq(cell_tanh(-100.0f), -1.0f);
     ck_assert_float_eq(cell_tanh(100.0f), 1.0f);
     ck_assert(fabsf(cell_tanh(0.0f)) < 1e-7f);
+    ck_assert(isnan(cell_tanh(NAN))); /* a diverged value stays visible */
 }
 END_TEST
 
