@@ -171,7 +171,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory config test-run
 test-run: $(TEST_BIN)
 	@echo "running the test suite ($(TEST_BIN))"
-	@$(TEST_BIN)
+	@CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-$(if $(SAN),10,3)} $(TEST_BIN)
 
 asan: deps-test
 	@$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)/asan BIN=$(BUILD)/asan/bin config
