@@ -218,7 +218,7 @@ int main(int argc, char **argv) {
     /* 2. The n-gram models. */
     printf("\n== C6: n-gram models, interpolated modified Kneser-Ney ==\n");
     printf("order   n-grams    D1     D2     D3+    valid ppl   test ppl   time\n");
-    int norders = (int)o.max_order - 1, best_order = 2;
+    int best_order = 2;
     double kn_valid[KN_MAX_ORDER + 1] = {0}, kn_test[KN_MAX_ORDER + 1] = {0};
     double *lpv = xmalloc(sizeof(double) * (size_t)d.ntok[LM_VALID]), *lpt = xmalloc(sizeof(double) * (size_t)d.ntok[LM_TEST]);
     double *kn_best_v = xmalloc(sizeof(double) * (size_t)d.ntok[LM_VALID]);
@@ -326,7 +326,6 @@ int main(int argc, char **argv) {
            100 * (nn_test / best_kn - 1));
     snprintf(b3, sizeof b3, "NNLM + KN %d-gram (lambda %.3f)", best_order, lambda);
     printf("%-40s %9.2f  %9.2f   %+6.1f%%\n", b3, mix_valid, mix_test, 100 * (mix_test / best_kn - 1));
-    (void)norders;
     printf("Notice: the mixture beats the best n-gram model by %.1f%%; its weight was set on the validation part "
            "only.\n",
            100 * (1 - mix_test / best_kn));

@@ -190,7 +190,7 @@ double kn_prob(const KnModel *m, const int *hist, int hlen, int w) {
 }
 
 void kn_stream_logprobs(const KnModel *m, const int *tok, long n, double *lp) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > 20000)
     for (long i = 0; i < n; i++) {
         int hist[KN_MAX_ORDER];
         int avail = lm_history(tok, i, hist, m->order - 1);
