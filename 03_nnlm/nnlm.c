@@ -22,16 +22,17 @@
  * large matrix product per batch (common/matmul.h's blocked kernel).
  *
  * Layout: the *_forward / *_backward pairs of common/ (embedding, linear, tanh, softmax
- * cross-entropy; the softmax through fastexp.h's vectorised exp) chained for one batch of contexts; the flat parameter buffer; Adam; then
- * evaluation (perplexity), sampling with a temperature, training with early stopping, checkpoints.
+ * cross-entropy, the softmax through fastexp.h's vectorised exp) chained for one batch of
+ * contexts; the flat parameter buffer; Adam; then evaluation (perplexity), sampling with a
+ * temperature, training with early stopping, checkpoints.
  *
- * Builds on: common/ (embedding.h, matmul.h, activations.h, softmax.h, optim.h, checkpoint.h),
- * lmdata.h (the id streams).
- * One addition to the paper: dropout on x and h in training (the model overfits a 750k-word text
- * within three epochs without it; the paper used weight decay).
- * Leaves out: the paper's parallel (asynchronous, multi-machine) training, its energy-minimising
- * variant, and the mixture's per-context weights (the interpolation here has one weight,
- * interp.c); importance sampling or a hierarchical softmax, the later fixes of the V-way cost.
+ * Builds on: common/ (embedding.h, matmul.h, activations.h, softmax.h, fastexp.h, optim.h,
+ * checkpoint.h), lmdata.h (the id streams).
+ * One option beyond the paper: dropout on x and h in training, for long runs (the model overfits
+ * the 750k-word KJV in its third epoch; the paper regularised with weight decay, also an option).
+ * Leaves out: the paper's parallel (asynchronous, multi-machine) training and its energy-based
+ * variant; a mixture richer than one fixed weight (interp.c); importance sampling or a
+ * hierarchical softmax, the later fixes of the V-way cost.
  */
 #include "nnlm.h"
 
@@ -277,8 +278,6 @@ void nnlm_train(Nnlm *m, const LmData *d, const NnlmTrainOptions *o, NnlmTrainRe
     r->best = -1;
     if (o->verbose) printf("validation perplexity before training: %.2f\n", r->best_ppl);
 
-    Progress pr;
-    progress_start(&pr, 0, "tok");
     double train_time = 0;
     int bad = 0, out_of_time = 0;
     long steps_per_epoch = (n + o->batch - 1) / o->batch;
@@ -306,6 +305,8 @@ void nnlm_train(Nnlm *m, const LmData *d, const NnlmTrainOptions *o, NnlmTrainRe
             r->steps++, r->tokens += B;
             double elapsed = train_time + (now_seconds() - t_epoch);
             if (o->verbose && o->log_every > 0 && r->steps % o->log_every == 0) {
+                /* progress.h's line (step, loss, lr, time, throughput) with the epoch in front, and
+                 * the time of the training steps alone, validations left out */
                 char rate[32];
                 printf("epoch %2d step %6ld | loss %.4f | lr %.1e | %6.1f s | %s tok/s\n", epoch + 1, r->steps,
                        loss_sum / loss_n, lr, elapsed, format_count(r->tokens / elapsed, rate, sizeof rate));
