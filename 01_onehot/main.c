@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "corpus.h"
 #include "onehot.h"
 #include "platform.h"
@@ -35,12 +36,6 @@ static void usage(FILE *f) {
             MAX_WORDS);
 }
 
-static NORETURN void bad_usage(const char *fmt, const char *arg) {
-    fprintf(stderr, "error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(run 'onehot --help' for the options)\n");
-    exit(2);
-}
 
 typedef struct {
     const char *corpus, *words, *name, *out;
@@ -59,13 +54,13 @@ static Options parse_args(int argc, char **argv) {
             o.ascii = 1;
             continue;
         }
-        if (a[0] != '-' || a[1] != '-') bad_usage("unexpected argument '%s'", a);
+        if (a[0] != '-' || a[1] != '-') cli_bad_usage("unexpected argument '%s'", a);
         static const char *const with_value[] = {"--corpus", "--words", "--name", "--out",
                                                   "--tokenize", "--min-count", "--dim"};
         int known = 0;
         for (size_t j = 0; j < sizeof with_value / sizeof *with_value; j++) known |= !strcmp(a, with_value[j]);
-        if (!known) bad_usage("unknown option '%s'", a);
-        if (i + 1 >= argc) bad_usage("option %s needs a value", a);
+        if (!known) cli_bad_usage("unknown option '%s'", a);
+        if (i + 1 >= argc) cli_bad_usage("option %s needs a value", a);
         const char *v = argv[++i];
         if (!strcmp(a, "--corpus")) o.corpus = v;
         else if (!strcmp(a, "--words")) o.words = v;
@@ -74,11 +69,11 @@ static Options parse_args(int argc, char **argv) {
         else if (!strcmp(a, "--tokenize")) {
             if (!strcmp(v, "words")) o.mode = TOK_WORDS;
             else if (!strcmp(v, "chars")) o.mode = TOK_CHARS;
-            else bad_usage("--tokenize must be 'words' or 'chars', not '%s'", v);
+            else cli_bad_usage("--tokenize must be 'words' or 'chars', not '%s'", v);
         } else if (!strcmp(a, "--min-count")) {
-            if (parse_long(v, 1, 1000000000L, &o.min_count, "--min-count", err)) bad_usage("%s", err);
+            if (parse_long(v, 1, 1000000000L, &o.min_count, "--min-count", err)) cli_bad_usage("%s", err);
         } else if (!strcmp(a, "--dim")) {
-            if (parse_long(v, 1, 100000, &o.dim, "--dim", err)) bad_usage("%s", err);
+            if (parse_long(v, 1, 100000, &o.dim, "--dim", err)) cli_bad_usage("%s", err);
         }
     }
     return o;
@@ -98,7 +93,7 @@ static int parse_words(const char *list, TokMode mode, char **words) {
         while (*end && *end != ',' && strncmp(end, "\xEF\xBC\x8C", 3) != 0) end++;
         size_t n = (size_t)(end - p);
         if (n > 0) {
-            if (k == MAX_WORDS) bad_usage("--words: at most %s words", MAX_WORDS_STR);
+            if (k == MAX_WORDS) cli_bad_usage("--words: at most %s words", MAX_WORDS_STR);
             TokenList t = {0};
             tokenize_list(p, n, mode, &t);
             if (t.n != 1)
@@ -109,11 +104,12 @@ static int parse_words(const char *list, TokMode mode, char **words) {
         }
         p = *end == ',' ? end + 1 : *end ? end + 3 : end;
     }
-    if (k < 2) bad_usage("--words: give at least two words to compare, e.g. %s", "--words cat,dog,stone");
+    if (k < 2) cli_bad_usage("--words: give at least two words to compare, e.g. %s", "--words cat,dog,stone");
     return k;
 }
 
 int main(int argc, char **argv) {
+    cli_set_program("onehot");
     Options o = parse_args(argc, argv);
     char err[ERR_LEN], b1[32], b2[32], b3[32];
     if (o.ascii) plot_set_ascii(1);

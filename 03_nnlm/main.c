@@ -15,6 +15,7 @@
 #include "plot.h"
 #include "progress.h"
 #include "safetensors.h"
+#include "cli.h"
 #include "util.h"
 
 #define MAX_TEMPS 4
@@ -62,12 +63,6 @@ static void usage(FILE *f) {
             KN_MAX_ORDER, MAX_TEMPS);
 }
 
-static NORETURN void bad_usage(const char *fmt, const char *arg) {
-    fprintf(stderr, "error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(run 'nnlm --help' for the options)\n");
-    exit(2);
-}
 
 typedef struct {
     const char *corpus, *save, *load, *name, *out;
@@ -85,15 +80,15 @@ static void parse_temperatures(const char *v, Options *o) {
     for (const char *p = v; *p;) {
         const char *end = strchr(p, ',');
         size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n == 0 || n >= sizeof buf) bad_usage("--temperature: bad list '%s'", v);
-        if (o->ntemps == MAX_TEMPS) bad_usage("--temperature: at most 4 values, got '%s'", v);
+        if (n == 0 || n >= sizeof buf) cli_bad_usage("--temperature: bad list '%s'", v);
+        if (o->ntemps == MAX_TEMPS) cli_bad_usage("--temperature: at most 4 values, got '%s'", v);
         memcpy(buf, p, n), buf[n] = '\0';
         double t;
-        if (parse_double(buf, 0, 100, &t, "--temperature", err)) bad_usage("%s", err);
+        if (parse_double(buf, 0, 100, &t, "--temperature", err)) cli_bad_usage("%s", err);
         o->temps[o->ntemps++] = (float)t;
         p = end ? end + 1 : p + n;
     }
-    if (o->ntemps == 0) bad_usage("--temperature: give at least one value, e.g. %s", "0.7,1.0");
+    if (o->ntemps == 0) cli_bad_usage("--temperature: give at least one value, e.g. %s", "0.7,1.0");
 }
 
 static Options parse_args(int argc, char **argv) {
@@ -110,7 +105,7 @@ static Options parse_args(int argc, char **argv) {
         if (!strcmp(a, "--ascii")) { o.ascii = 1; continue; }
         if (!strcmp(a, "--direct")) { o.direct = 1; continue; }
         if (!strcmp(a, "--cities")) { o.cities = 1; continue; }
-        if (a[0] != '-' || a[1] != '-') bad_usage("unexpected argument '%s'", a);
+        if (a[0] != '-' || a[1] != '-') cli_bad_usage("unexpected argument '%s'", a);
         static const char *const with_value[] = {"--corpus", "--tokenize", "--min-count", "--split-seed", "--valid",
                                                   "--test", "--max-order", "--context", "--dim", "--hidden",
                                                   "--epochs", "--minutes", "--batch", "--lr", "--weight-decay",
@@ -118,8 +113,8 @@ static Options parse_args(int argc, char **argv) {
                                                   "--temperature", "--name", "--out"};
         int known = 0;
         for (size_t j = 0; j < sizeof with_value / sizeof *with_value; j++) known |= !strcmp(a, with_value[j]);
-        if (!known) bad_usage("unknown option '%s'", a);
-        if (i + 1 >= argc) bad_usage("option %s needs a value", a);
+        if (!known) cli_bad_usage("unknown option '%s'", a);
+        if (i + 1 >= argc) cli_bad_usage("option %s needs a value", a);
         const char *v = argv[++i];
         long l;
         int bad = 0;
@@ -132,7 +127,7 @@ static Options parse_args(int argc, char **argv) {
         else if (!strcmp(a, "--tokenize")) {
             if (!strcmp(v, "words")) o.split.mode = TOK_WORDS;
             else if (!strcmp(v, "chars")) o.split.mode = TOK_CHARS;
-            else bad_usage("--tokenize must be 'words' or 'chars', not '%s'", v);
+            else cli_bad_usage("--tokenize must be 'words' or 'chars', not '%s'", v);
         } else if (!strcmp(a, "--min-count")) bad = parse_long(v, 1, 1000000000L, &o.split.min_count, a, err);
         else if (!strcmp(a, "--split-seed")) {
             bad = parse_long(v, 0, 2147483647L, &l, a, err);
@@ -152,10 +147,10 @@ static Options parse_args(int argc, char **argv) {
         else if (!strcmp(a, "--patience")) bad = parse_long(v, 1, 100, &o.patience, a, err);
         else if (!strcmp(a, "--seed")) bad = parse_long(v, 0, 2147483647L, &o.seed, a, err);
         else if (!strcmp(a, "--samples")) bad = parse_long(v, 0, 1000, &o.samples, a, err);
-        if (bad) bad_usage("%s", err);
+        if (bad) cli_bad_usage("%s", err);
     }
     if (o.split.valid_frac + o.split.test_frac >= 0.9)
-        bad_usage("--valid and --test leave too little training text (%s)", "their sum must stay below 0.9");
+        cli_bad_usage("--valid and --test leave too little training text (%s)", "their sum must stay below 0.9");
     return o;
 }
 
@@ -191,6 +186,7 @@ static void print_sentence(const Vocab *v, const int *ids, int n, TokMode mode) 
 }
 
 int main(int argc, char **argv) {
+    cli_set_program("nnlm");
     Options o = parse_args(argc, argv);
     char err[ERR_LEN], b1[48], b2[48], b3[48];
     if (o.ascii) plot_set_ascii(1);

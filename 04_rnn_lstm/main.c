@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "corpus.h"
 #include "experiments.h"
 #include "platform.h"
@@ -13,49 +14,12 @@
 #include "util.h"
 
 /* ---- a small table-driven option parser: each command lists its options ---------------------- */
-typedef enum { OPT_STR, OPT_LONG, OPT_DOUBLE, OPT_FLAG } OptKind;
-typedef struct {
-    const char *name; /* "--seq" */
-    OptKind kind;
-    void *dst;        /* const char **, long *, double *, int * */
-    double lo, hi;    /* the accepted range of a number */
-} Opt;
 
-static const char *g_cmd = "rnn";
 
-static NORETURN void bad_usage(const char *fmt, const char *arg) {
-    fprintf(stderr, "error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(run '%s --help' for the options)\n", g_cmd);
-    exit(2);
-}
-
-static void parse_opts(int argc, char **argv, const Opt *opts, int nopts, void (*usage)(FILE *)) {
-    char err[ERR_LEN];
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) usage(stdout), exit(0);
-        const Opt *o = NULL;
-        for (int j = 0; j < nopts; j++)
-            if (!strcmp(a, opts[j].name)) o = &opts[j];
-        if (!o) bad_usage(a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
-        if (o->kind == OPT_FLAG) {
-            *(int *)o->dst = 1;
-            continue;
-        }
-        if (i + 1 >= argc) bad_usage("option %s needs a value", a);
-        const char *v = argv[++i];
-        if (o->kind == OPT_STR) *(const char **)o->dst = v;
-        else if (o->kind == OPT_LONG) {
-            if (parse_long(v, (long)o->lo, (long)o->hi, (long *)o->dst, a, err)) bad_usage("%s", err);
-        } else if (parse_double(v, o->lo, o->hi, (double *)o->dst, a, err))
-            bad_usage("%s", err);
-    }
-}
 
 static CellType parse_cell(const char *s) {
     CellType t;
-    if (cell_parse(s, &t)) bad_usage("--cell must be rnn, lstm or gru, not '%s'", s);
+    if (cell_parse(s, &t)) cli_bad_usage("--cell must be rnn, lstm or gru, not '%s'", s);
     return t;
 }
 
@@ -63,15 +27,15 @@ static CellType parse_cell(const char *s) {
 static int parse_list(const char *s, int *out, int max, long lo, long hi, const char *what) {
     int n = 0;
     char buf[256], err[ERR_LEN];
-    if (strlen(s) >= sizeof buf) bad_usage("%s: list too long", what);
+    if (strlen(s) >= sizeof buf) cli_bad_usage("%s: list too long", what);
     strcpy(buf, s);
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
         long v;
-        if (n == max) bad_usage("%s: too many values", what);
-        if (parse_long(tok, lo, hi, &v, what, err)) bad_usage("%s", err);
+        if (n == max) cli_bad_usage("%s: too many values", what);
+        if (parse_long(tok, lo, hi, &v, what, err)) cli_bad_usage("%s", err);
         out[n++] = (int)v;
     }
-    if (n == 0) bad_usage("%s: give at least one value", what);
+    if (n == 0) cli_bad_usage("%s: give at least one value", what);
     return n;
 }
 
@@ -79,15 +43,15 @@ static int parse_list(const char *s, int *out, int max, long lo, long hi, const 
 static int parse_rates(const char *s, float *out, int max, const char *what) {
     int n = 0;
     char buf[256], err[ERR_LEN];
-    if (strlen(s) >= sizeof buf) bad_usage("%s: list too long", what);
+    if (strlen(s) >= sizeof buf) cli_bad_usage("%s: list too long", what);
     strcpy(buf, s);
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
         double v;
-        if (n == max) bad_usage("%s: too many values", what);
-        if (parse_double(tok, 1e-7, 10, &v, what, err)) bad_usage("%s", err);
+        if (n == max) cli_bad_usage("%s: too many values", what);
+        if (parse_double(tok, 1e-7, 10, &v, what, err)) cli_bad_usage("%s", err);
         out[n++] = (float)v;
     }
-    if (n == 0) bad_usage("%s: give at least one value", what);
+    if (n == 0) cli_bad_usage("%s: give at least one value", what);
     return n;
 }
 
@@ -169,12 +133,12 @@ static int cmd_train(int argc, char **argv) {
         {"--temperature", OPT_DOUBLE, &temperature, 0, 100}, {"--name", OPT_STR, &name, 0, 0},
         {"--out", OPT_STR, &out, 0, 0},                {"--ascii", OPT_FLAG, &ascii, 0, 0},
     };
-    parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts), usage_train);
+    cli_parse(argc, argv, 0, opts, (int)(sizeof opts / sizeof *opts), usage_train);
     LmUnit unit = UNIT_CHARS;
     if (!strcmp(unit_s, "words")) unit = UNIT_WORDS;
-    else if (strcmp(unit_s, "chars")) bad_usage("--unit must be chars or words, not '%s'", unit_s);
+    else if (strcmp(unit_s, "chars")) cli_bad_usage("--unit must be chars or words, not '%s'", unit_s);
     CellType cell = parse_cell(cell_s);
-    if (steps == 0 && seconds == 0) bad_usage("%s", "give --steps or --time (or both): training needs an end");
+    if (steps == 0 && seconds == 0) cli_bad_usage("%s", "give --steps or --time (or both): training needs an end");
     if (min_count == 0) min_count = unit == UNIT_WORDS ? 2 : 1;
     if (ascii) plot_set_ascii(1);
     plot_set_outdir(out);
@@ -275,8 +239,8 @@ static int cmd_sample(int argc, char **argv) {
                         {"--length", OPT_LONG, &length, 1, 1000000},
                         {"--temperature", OPT_DOUBLE, &temperature, 0, 100},
                         {"--seed", OPT_LONG, &seed, 0, 1e15}};
-    parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts), usage_sample);
-    if (!load) bad_usage("%s", "--load FILE is required");
+    cli_parse(argc, argv, 0, opts, (int)(sizeof opts / sizeof *opts), usage_sample);
+    if (!load) cli_bad_usage("%s", "--load FILE is required");
     char err[ERR_LEN];
     RnnLm m;
     if (rnnlm_load(&m, load, 1, 1, err)) die("%s", err);
@@ -328,7 +292,7 @@ static int cmd_gradnorm(int argc, char **argv) {
                         {"--lr", OPT_DOUBLE, &lr, 1e-7, 10},  {"--seed", OPT_LONG, &seed, 0, 1e15},
                         {"--name", OPT_STR, &name, 0, 0},     {"--out", OPT_STR, &out, 0, 0},
                         {"--ascii", OPT_FLAG, &ascii, 0, 0}};
-    parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts), usage_gradnorm);
+    cli_parse(argc, argv, 0, opts, (int)(sizeof opts / sizeof *opts), usage_gradnorm);
     if (ascii) plot_set_ascii(1);
     plot_set_outdir(out);
     GradNormConfig c = {corpus, (int)T, (int)B, (int)hidden, (int)embed, steps, (float)lr, (unsigned long long)seed,
@@ -375,7 +339,7 @@ static int cmd_longrange(int argc, char **argv) {
                         {"--keep-bias", OPT_DOUBLE, &keep_bias, -10, 10},
                         {"--seed", OPT_LONG, &seed, 0, 1e15},    {"--name", OPT_STR, &name, 0, 0},
                         {"--out", OPT_STR, &out, 0, 0},          {"--ascii", OPT_FLAG, &ascii, 0, 0}};
-    parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts), usage_longrange);
+    cli_parse(argc, argv, 0, opts, (int)(sizeof opts / sizeof *opts), usage_longrange);
     if (ascii) plot_set_ascii(1);
     plot_set_outdir(out);
     LongRangeConfig c = {.symbols = (int)K, .hidden = (int)hidden, .embed = (int)embed, .B = (int)B, .keep_bias = (float)keep_bias,
@@ -432,13 +396,13 @@ static int cmd_elmo(int argc, char **argv) {
                         {"--s2", OPT_STR, &s[1], 0, 0},         {"--s3", OPT_STR, &s[2], 0, 0},
                         {"--s4", OPT_STR, &s[3], 0, 0},         {"--name", OPT_STR, &name, 0, 0},
                         {"--out", OPT_STR, &out, 0, 0},         {"--ascii", OPT_FLAG, &ascii, 0, 0}};
-    parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts), usage_elmo);
-    if (steps == 0 && seconds == 0) bad_usage("%s", "give --steps or --time (or both)");
+    cli_parse(argc, argv, 0, opts, (int)(sizeof opts / sizeof *opts), usage_elmo);
+    if (steps == 0 && seconds == 0) cli_bad_usage("%s", "give --steps or --time (or both)");
     if (ascii) plot_set_ascii(1);
     plot_set_outdir(out);
     int unit = UNIT_WORDS;
     if (!strcmp(unit_s, "chars")) unit = UNIT_CHARS;
-    else if (strcmp(unit_s, "words")) bad_usage("--unit must be words or chars, not '%s'", unit_s);
+    else if (strcmp(unit_s, "words")) cli_bad_usage("--unit must be words or chars, not '%s'", unit_s);
     ElmoConfig c = {corpus, unit, (int)min_count, (int)hidden, (int)embed, (int)T, (int)B, steps, seconds, (float)lr,
                     (unsigned long long)seed, {w[0], w[1]}, {s[0], s[1], s[2], s[3]}, name};
     return exp_elmo(&c);
@@ -462,6 +426,7 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+    cli_set_program("rnn");
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -473,12 +438,12 @@ int main(int argc, char **argv) {
     }
     static char label[64];
     snprintf(label, sizeof label, "rnn %.40s", cmd);
-    g_cmd = label;
+    cli_set_program(label);
     if (!strcmp(cmd, "train")) return cmd_train(argc - 2, argv + 2);
     if (!strcmp(cmd, "sample")) return cmd_sample(argc - 2, argv + 2);
     if (!strcmp(cmd, "gradnorm")) return cmd_gradnorm(argc - 2, argv + 2);
     if (!strcmp(cmd, "longrange")) return cmd_longrange(argc - 2, argv + 2);
     if (!strcmp(cmd, "elmo")) return cmd_elmo(argc - 2, argv + 2);
-    g_cmd = "rnn";
-    bad_usage("unknown command '%s'", cmd);
+    cli_set_program("rnn");
+    cli_bad_usage("unknown command '%s'", cmd);
 }

@@ -6,6 +6,7 @@
 
 #include "experiments.h"
 #include "plot.h"
+#include "cli.h"
 #include "util.h"
 
 static void usage(FILE *f) {
@@ -76,44 +77,9 @@ static void usage(FILE *f) {
         "Threads: OpenMP uses every core unless OMP_NUM_THREADS says otherwise.\n");
 }
 
-static NORETURN void bad_usage(const char *fmt, const char *arg) {
-    fprintf(stderr, "error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(run 'seq2seq --help' for the options)\n");
-    exit(2);
-}
 
 /* ---- a small table-driven parser: each command lists the options it takes ------------------- */
-typedef enum { OPT_STR, OPT_LONG, OPT_DOUBLE, OPT_FLAG } OptKind;
-typedef struct {
-    const char *name;
-    OptKind kind;
-    void *dst;     /* const char **, long *, double *, int * */
-    double lo, hi; /* accepted range of a number */
-} Opt;
 
-static void parse_opts(int argc, char **argv, const Opt *opts, int nopts) {
-    char err[ERR_LEN];
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) usage(stdout), exit(0);
-        const Opt *o = NULL;
-        for (int j = 0; j < nopts; j++)
-            if (!strcmp(a, opts[j].name)) o = &opts[j];
-        if (!o) bad_usage(a[0] == '-' ? "unknown option '%s' for this command" : "unexpected argument '%s'", a);
-        if (o->kind == OPT_FLAG) {
-            *(int *)o->dst = 1;
-            continue;
-        }
-        if (i + 1 >= argc) bad_usage("option %s needs a value", a);
-        const char *v = argv[++i];
-        if (o->kind == OPT_STR) *(const char **)o->dst = v;
-        else if (o->kind == OPT_LONG) {
-            if (parse_long(v, (long)o->lo, (long)o->hi, (long *)o->dst, a, err)) bad_usage("%s", err);
-        } else if (parse_double(v, o->lo, o->hi, (double *)o->dst, a, err))
-            bad_usage("%s", err);
-    }
-}
 
 /* The options every training command shares, as parsed (numbers as long/double). */
 typedef struct {
@@ -146,20 +112,20 @@ static CommonArgs common_defaults(long hidden, long steps, const char *name) {
 
 static CellType parse_cell(const char *s) {
     CellType t;
-    if (cell_parse(s, &t) || t == CELL_RNN) bad_usage("--cell must be gru or lstm, not '%s'", s);
+    if (cell_parse(s, &t) || t == CELL_RNN) cli_bad_usage("--cell must be gru or lstm, not '%s'", s);
     return t;
 }
 
 /* A plot name must be a plain file name (plot.h). */
 static void check_name(const char *s) {
-    if (!*s || strchr(s, '/') || s[0] == '.') bad_usage("--name must be a plain file name prefix, not '%s'", s);
+    if (!*s || strchr(s, '/') || s[0] == '.') cli_bad_usage("--name must be a plain file name prefix, not '%s'", s);
 }
 
 static void common_finish(const CommonArgs *a, ExpCommon *c) {
     memset(c, 0, sizeof *c);
     if (a->steps == 0 && a->seconds == 0 && a->cpu_seconds == 0)
-        bad_usage("%s", "give a training budget: --steps N, --seconds S or --cpu-seconds S");
-    if (a->bidir && a->hidden % 2) bad_usage("%s", "a bidirectional encoder needs an even --hidden");
+        cli_bad_usage("%s", "give a training budget: --steps N, --seconds S or --cpu-seconds S");
+    if (a->bidir && a->hidden % 2) cli_bad_usage("%s", "a bidirectional encoder needs an even --hidden");
     check_name(a->name);
     c->model = s2s_defaults();
     c->model.cell = parse_cell(a->cell);
@@ -171,13 +137,13 @@ static void common_finish(const CommonArgs *a, ExpCommon *c) {
     snprintf(buf, sizeof buf, "%s", a->attention);
     for (char *p = strtok(buf, ","); p; p = strtok(NULL, ",")) {
         AttnKind k;
-        if (attn_parse(p, &k)) bad_usage("--attention takes none, dot or additive, not '%s'", p);
+        if (attn_parse(p, &k)) cli_bad_usage("--attention takes none, dot or additive, not '%s'", p);
         for (int i = 0; i < c->nvariants; i++)
-            if (c->variants[i] == k) bad_usage("--attention lists '%s' twice", p);
-        if (c->nvariants == EXP_MAX_VARIANTS) bad_usage("%s", "--attention lists more than 3 variants");
+            if (c->variants[i] == k) cli_bad_usage("--attention lists '%s' twice", p);
+        if (c->nvariants == EXP_MAX_VARIANTS) cli_bad_usage("%s", "--attention lists more than 3 variants");
         c->variants[c->nvariants++] = k;
     }
-    if (c->nvariants == 0) bad_usage("%s", "--attention lists no variant");
+    if (c->nvariants == 0) cli_bad_usage("%s", "--attention lists no variant");
     c->train = s2s_train_defaults();
     c->train.batch = (int)a->batch, c->train.steps = a->steps, c->train.seconds = a->seconds;
     c->train.cpu_seconds = a->cpu_seconds;
@@ -206,7 +172,7 @@ static int cmd_translate(int argc, char **argv) {
                   {"--examples", OPT_LONG, &examples, 0, 1000},
                   {"--heatmap", OPT_STR, &o.heatmap_sentence, 0, 0},
                   {"--translate", OPT_STR, &o.translate, 0, 0}};
-    parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts));
+    cli_parse(argc, argv, 0, opts, (int)(sizeof opts / sizeof *opts), usage);
     common_finish(&a, &o.c);
     o.tatoeba = tatoeba_defaults();
     o.tatoeba.reverse = reverse, o.tatoeba.max_len = (int)max_len, o.tatoeba.min_count = (int)min_count;
@@ -231,9 +197,9 @@ static int cmd_lengths(int argc, char **argv) {
                   {"--train-size", OPT_LONG, &train_size, 1, 10000000},
                   {"--test-per-len", OPT_LONG, &test_per_len, 1, 100000},
                   {"--examples", OPT_LONG, &examples, 0, 1000}};
-    parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts));
-    if (synth_parse_kind(task, &o.synth.kind)) bad_usage("--task must be reverse, copy or sort, not '%s'", task);
-    if (min_len > max_len) bad_usage("%s", "--min-len is larger than --max-len");
+    cli_parse(argc, argv, 0, opts, (int)(sizeof opts / sizeof *opts), usage);
+    if (synth_parse_kind(task, &o.synth.kind)) cli_bad_usage("--task must be reverse, copy or sort, not '%s'", task);
+    if (min_len > max_len) cli_bad_usage("%s", "--min-len is larger than --max-len");
     common_finish(&a, &o.c);
     o.synth.symbols = (int)symbols, o.synth.min_len = (int)min_len, o.synth.max_len = (int)max_len;
     o.synth.n_train = (int)train_size, o.synth.n_test_per_len = (int)test_per_len, o.synth.n_dev = 0;
@@ -253,8 +219,8 @@ static int cmd_timing(int argc, char **argv) {
                   {"--vocab", OPT_LONG, &vocab, 8, 1000000},  {"--batch", OPT_LONG, &batch, 1, 4096},
                   {"--repeats", OPT_LONG, &repeats, 1, 1000}, {"--name", OPT_STR, &o.name, 0, 0},
                   {"--out", OPT_STR, &out, 0, 0},             {"--ascii", OPT_FLAG, &ascii, 0, 0}};
-    parse_opts(argc, argv, opts, (int)(sizeof opts / sizeof *opts));
-    if (hidden % 2) bad_usage("%s", "--hidden must be even (the encoder is bidirectional)");
+    cli_parse(argc, argv, 0, opts, (int)(sizeof opts / sizeof *opts), usage);
+    if (hidden % 2) cli_bad_usage("%s", "--hidden must be even (the encoder is bidirectional)");
     check_name(o.name);
     o.cell = parse_cell(cell);
     o.hidden = (int)hidden, o.emb = (int)emb, o.vocab = (int)vocab, o.batch = (int)batch, o.repeats = (int)repeats;
@@ -262,17 +228,18 @@ static int cmd_timing(int argc, char **argv) {
     snprintf(buf, sizeof buf, "%s", lengths);
     for (char *p = strtok(buf, ","); p; p = strtok(NULL, ",")) {
         long L;
-        if (o.nlengths == 16) bad_usage("%s", "--lengths lists more than 16 lengths");
-        if (parse_long(p, 2, 10000, &L, "--lengths", err)) bad_usage("%s", err);
+        if (o.nlengths == 16) cli_bad_usage("%s", "--lengths lists more than 16 lengths");
+        if (parse_long(p, 2, 10000, &L, "--lengths", err)) cli_bad_usage("%s", err);
         o.lengths[o.nlengths++] = (int)L;
     }
-    if (o.nlengths == 0) bad_usage("%s", "--lengths lists no length");
+    if (o.nlengths == 0) cli_bad_usage("%s", "--lengths lists no length");
     if (out) plot_set_outdir(out);
     if (ascii) plot_set_ascii(1);
     return exp_timing(&o) ? 1 : 0;
 }
 
 int main(int argc, char **argv) {
+    cli_set_program("seq2seq");
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -285,5 +252,5 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "translate")) return cmd_translate(argc - 2, argv + 2);
     if (!strcmp(cmd, "lengths")) return cmd_lengths(argc - 2, argv + 2);
     if (!strcmp(cmd, "timing")) return cmd_timing(argc - 2, argv + 2);
-    bad_usage("unknown command '%s' (translate, lengths or timing)", cmd);
+    cli_bad_usage("unknown command '%s' (translate, lengths or timing)", cmd);
 }

@@ -12,61 +12,23 @@
 #include "progress.h"
 #include "seq2seq.h"
 #include "tasks.h"
+#include "cli.h"
 #include "util.h"
 
 /* ---- options ------------------------------------------------------------------------------------ */
-typedef enum { OPT_STR, OPT_LONG, OPT_DOUBLE, OPT_FLAG } OptKind;
-typedef struct {
-    const char *name;
-    OptKind kind;
-    void *dst;
-    double lo, hi; /* range of a number */
-} Opt;
 
-static const char *g_cmd = "transformer";
 
-static NORETURN void bad_usage(const char *fmt, const char *arg) {
-    fprintf(stderr, "error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(run '%s --help' for the options)\n", g_cmd);
-    exit(2);
-}
-
-/* Parse argv[first..argc) against opts; -h/--help calls usage and exits 0. */
-static void parse_opts(int argc, char **argv, int first, const Opt *opts, int nopts, void (*usage)(void)) {
-    char err[ERR_LEN];
-    for (int i = first; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) usage(), exit(0);
-        const Opt *o = NULL;
-        for (int j = 0; j < nopts; j++)
-            if (!strcmp(a, opts[j].name)) o = &opts[j];
-        if (!o) bad_usage(a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
-        if (o->kind == OPT_FLAG) {
-            *(int *)o->dst = 1;
-            continue;
-        }
-        if (i + 1 >= argc) bad_usage("option %s needs a value", a);
-        const char *v = argv[++i];
-        if (o->kind == OPT_STR) *(const char **)o->dst = v;
-        else if (o->kind == OPT_LONG) {
-            if (parse_long(v, (long)o->lo, (long)o->hi, (long *)o->dst, o->name, err)) bad_usage("%s", err);
-        } else if (parse_double(v, o->lo, o->hi, (double *)o->dst, o->name, err)) {
-            bad_usage("%s", err);
-        }
-    }
-}
 
 static int parse_choice(const char *opt, const char *v, const char *a, const char *b) {
     if (!strcmp(v, a)) return 0;
     if (!strcmp(v, b)) return 1;
     char msg[200];
     snprintf(msg, sizeof msg, "%s must be '%s' or '%s', not '%%s'", opt, a, b);
-    bad_usage(msg, v);
+    cli_bad_usage(msg, v);
 }
 
-static void usage_main(void) {
-    printf("usage: transformer COMMAND [options]      (transformer COMMAND --help for its options)\n"
+static void usage_main(FILE *f) {
+    fprintf(f, "usage: transformer COMMAND [options]      (transformer COMMAND --help for its options)\n"
            "Chapter 06: self-attention, multi-head attention, the transformer and a GPT, in plain C.\n"
            "\n"
            "  example   C17: the article's self-attention worked example, step by step\n"
@@ -81,16 +43,16 @@ static void usage_main(void) {
 }
 
 /* ---- C17, C18, C19 -------------------------------------------------------------------------------- */
-static void usage_example(void) {
-    printf("usage: transformer example\nThe self-attention worked example of the article (C17). No options.\n");
+static void usage_example(FILE *f) {
+    fprintf(f, "usage: transformer example\nThe self-attention worked example of the article (C17). No options.\n");
 }
-static void usage_heads(void) {
-    printf("usage: transformer heads [--seed N]\n"
+static void usage_heads(FILE *f) {
+    fprintf(f, "usage: transformer heads [--seed N]\n"
            "Multi-head attention with 8 heads of 3 dims on 4-dim inputs (C18), every shape printed.\n"
            "  --seed N   random projections   [1]\n");
 }
-static void usage_order(void) {
-    printf("usage: transformer order [--dim C] [--heads H] [--seed N]\n"
+static void usage_order(FILE *f) {
+    fprintf(f, "usage: transformer order [--dim C] [--heads H] [--seed N]\n"
            "One self-attention layer on \"北京 到 上海 的机票\" and \"上海 到 北京 的机票\", without and\n"
            "with sinusoidal positional encoding (C19).\n"
            "  --dim C     width of the word vectors   [16]\n"
@@ -99,7 +61,7 @@ static void usage_order(void) {
 }
 
 static int cmd_example(int argc, char **argv) {
-    parse_opts(argc, argv, 2, NULL, 0, usage_example);
+    cli_parse(argc, argv, 2, NULL, 0, usage_example);
     demo_worked_example();
     return 0;
 }
@@ -107,7 +69,7 @@ static int cmd_example(int argc, char **argv) {
 static int cmd_heads(int argc, char **argv) {
     long seed = 1;
     const Opt opts[] = {{"--seed", OPT_LONG, &seed, 0, 1e15}};
-    parse_opts(argc, argv, 2, opts, 1, usage_heads);
+    cli_parse(argc, argv, 2, opts, 1, usage_heads);
     demo_multihead((uint64_t)seed, 1);
     return 0;
 }
@@ -116,16 +78,16 @@ static int cmd_order(int argc, char **argv) {
     long seed = 1, dim = 16, heads = 2;
     const Opt opts[] = {{"--seed", OPT_LONG, &seed, 0, 1e15}, {"--dim", OPT_LONG, &dim, 2, 4096},
                         {"--heads", OPT_LONG, &heads, 1, 64}};
-    parse_opts(argc, argv, 2, opts, 3, usage_order);
-    if (dim % heads) bad_usage("--dim must be a multiple of --heads (%s)", "e.g. --dim 16 --heads 2");
+    cli_parse(argc, argv, 2, opts, 3, usage_order);
+    if (dim % heads) cli_bad_usage("--dim must be a multiple of --heads (%s)", "e.g. --dim 16 --heads 2");
     double with_pe;
     demo_order((uint64_t)seed, (int)dim, (int)heads, &with_pe, 1);
     return 0;
 }
 
 /* ---- the encoder-decoder on the reversal task -------------------------------------------------- */
-static void usage_reverse(void) {
-    printf("usage: transformer reverse [options]\n"
+static void usage_reverse(FILE *f) {
+    fprintf(f, "usage: transformer reverse [options]\n"
            "Train the encoder-decoder transformer to reverse strings of digits (\"31415\" -> \"51413\"),\n"
            "then decode greedily: exact-match accuracy against the input length, time per epoch, and the\n"
            "encoder-decoder attention of every head for one example (plots in --out).\n"
@@ -179,9 +141,9 @@ static int cmd_reverse(int argc, char **argv) {
         {"--examples", OPT_LONG, &examples, 0, 1000},    {"--name", OPT_STR, &name, 0, 0},
         {"--out", OPT_STR, &out, 0, 0},                  {"--ascii", OPT_FLAG, &ascii, 0, 0},
     };
-    parse_opts(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), usage_reverse);
-    if (min_len > max_len) bad_usage("--min-len is larger than --max-len (%s)", "give min <= max");
-    if (dim % heads) bad_usage("--dim must be a multiple of --heads (%s)", "e.g. --dim 64 --heads 4");
+    cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), usage_reverse);
+    if (min_len > max_len) cli_bad_usage("--min-len is larger than --max-len (%s)", "give min <= max");
+    if (dim % heads) cli_bad_usage("--dim must be a multiple of --heads (%s)", "e.g. --dim 64 --heads 4");
     Seq2SeqConfig c = seq2seq_defaults();
     c.src_vocab = c.tgt_vocab = TOY_VOCAB;
     c.C = (int)dim, c.NH = (int)heads, c.F = ffn ? (int)ffn : 4 * (int)dim, c.n_enc = c.n_dec = (int)layers;
@@ -312,8 +274,8 @@ static int cmd_reverse(int argc, char **argv) {
 }
 
 /* ---- GPT ---------------------------------------------------------------------------------------- */
-static void usage_gpt(void) {
-    printf("usage: transformer gpt [options]\n"
+static void usage_gpt(FILE *f) {
+    fprintf(f, "usage: transformer gpt [options]\n"
            "Train a decoder-only transformer (GPT) on the characters of a text, report the held-out loss in\n"
            "nats and bits per character, and sample from a prompt (C21).\n"
            "data\n"
@@ -391,9 +353,9 @@ static int cmd_gpt(int argc, char **argv) {
         {"--name", OPT_STR, &name, 0, 0},                 {"--out", OPT_STR, &out, 0, 0},
         {"--ascii", OPT_FLAG, &ascii, 0, 0},
     };
-    parse_opts(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), usage_gpt);
-    if (steps == 0 && seconds == 0) bad_usage("%s", "give --steps or --seconds (or both): training needs an end");
-    if (dim % heads) bad_usage("--dim must be a multiple of --heads (%s)", "e.g. --dim 64 --heads 4");
+    cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), usage_gpt);
+    if (steps == 0 && seconds == 0) cli_bad_usage("%s", "give --steps or --seconds (or both): training needs an end");
+    if (dim % heads) cli_bad_usage("--dim must be a multiple of --heads (%s)", "e.g. --dim 64 --heads 4");
     int prenorm = !parse_choice("--norm", norm, "pre", "post"), learned = !parse_choice("--pos", pos, "learned", "sin");
     if (ascii) plot_set_ascii(1);
     plot_set_outdir(out);
@@ -477,8 +439,8 @@ static int cmd_gpt(int argc, char **argv) {
     return plot_failed ? 1 : 0;
 }
 
-static void usage_sample(void) {
-    printf("usage: transformer sample --load FILE [--prompt TEXT] [--sample-len N] [--temperature X] [--seed N]\n"
+static void usage_sample(FILE *f) {
+    fprintf(f, "usage: transformer sample --load FILE [--prompt TEXT] [--sample-len N] [--temperature X] [--seed N]\n"
            "Continue a prompt with a checkpoint written by 'transformer gpt --save FILE'.\n"
            "  --load FILE         the checkpoint (required)\n"
            "  --prompt TEXT       [a line break]\n"
@@ -496,8 +458,8 @@ static int cmd_sample(int argc, char **argv) {
                         {"--sample-len", OPT_LONG, &sample_len, 1, 1e6},
                         {"--temperature", OPT_DOUBLE, &temperature, 0, 100},
                         {"--seed", OPT_LONG, &seed, 0, 1e15}};
-    parse_opts(argc, argv, 2, opts, 5, usage_sample);
-    if (!load) bad_usage("%s", "sample needs --load FILE");
+    cli_parse(argc, argv, 2, opts, 5, usage_sample);
+    if (!load) cli_bad_usage("%s", "sample needs --load FILE");
     char err[ERR_LEN];
     Gpt m;
     Vocab *v;
@@ -512,24 +474,25 @@ static int cmd_sample(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    cli_set_program("transformer");
     if (argc < 2) {
-        usage_main();
+        usage_main(stdout);
         return 2;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
-        usage_main();
+        usage_main(stdout);
         return 0;
     }
     static char cmdname[64];
     snprintf(cmdname, sizeof cmdname, "transformer %s", cmd);
-    g_cmd = cmdname;
+    cli_set_program(cmdname);
     if (!strcmp(cmd, "example")) return cmd_example(argc, argv);
     if (!strcmp(cmd, "heads")) return cmd_heads(argc, argv);
     if (!strcmp(cmd, "order")) return cmd_order(argc, argv);
     if (!strcmp(cmd, "reverse")) return cmd_reverse(argc, argv);
     if (!strcmp(cmd, "gpt")) return cmd_gpt(argc, argv);
     if (!strcmp(cmd, "sample")) return cmd_sample(argc, argv);
-    g_cmd = "transformer";
-    bad_usage("unknown command '%s'", cmd);
+    cli_set_program("transformer");
+    cli_bad_usage("unknown command '%s'", cmd);
 }
