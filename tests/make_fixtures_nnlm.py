@@ -16,18 +16,15 @@ import os
 import torch
 import torch.nn.functional as F
 
+from fixture_format import tensor_lines, write_fixture
+
 torch.manual_seed(2003)
 torch.set_default_dtype(torch.float32)
 out = []
 
 
 def put(name, t):
-    t = t.detach().to(torch.float32).contiguous()
-    dims = " ".join(str(d) for d in t.shape)
-    out.append(f"tensor {name} {t.dim()} {dims}".rstrip())
-    vals = [f"{v:.9g}" for v in t.flatten().tolist()]
-    for i in range(0, len(vals), 8):
-        out.append(" ".join(vals[i:i + 8]))
+    out.extend(tensor_lines(name, t))
 
 
 V, CTX, DIM, HID, B = 11, 3, 5, 6, 8
@@ -66,8 +63,6 @@ variant("d_", True)
 variant("n_", False)
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "nnlm.txt")
-with open(path, "w") as f:
-    f.write("# written by tests/make_fixtures_nnlm.py (torch %s); do not edit\n" % torch.__version__)
-    f.write(f"# NNLM V={V} context={CTX} dim={DIM} hidden={HID} batch={B}\n")
-    f.write("\n".join(out) + "\n")
+write_fixture(path, out, ["# written by tests/make_fixtures_nnlm.py (torch %s); do not edit" % torch.__version__,
+                         f"# NNLM V={V} context={CTX} dim={DIM} hidden={HID} batch={B}"])
 print("wrote", path)

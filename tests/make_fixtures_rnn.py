@@ -18,17 +18,14 @@ Format: "tensor NAME NDIM D0 D1 ..." then the values (see tests/testutil.h).
 import os
 import torch
 
+from fixture_format import tensor_lines, write_fixture
+
 torch.manual_seed(2024)
 out = ["# written by tests/make_fixtures_rnn.py (PyTorch %s), float64 references" % torch.__version__]
 
 
 def put(name, t):
-    t = t.detach().to(torch.float64).contiguous()
-    dims = " ".join(str(d) for d in t.shape)
-    out.append(f"tensor {name} {t.dim()} {dims}".rstrip())
-    vals = [f"{v:.9g}" for v in t.flatten().tolist()]
-    for i in range(0, len(vals), 8):
-        out.append(" ".join(vals[i:i + 8]))
+    out.extend(tensor_lines(name, t, torch.float64))
 
 
 def case(tag, kind, T, B, C, H, layers=1, bidirectional=False, final_grads=True):
@@ -84,7 +81,5 @@ case("bigru", "gru", T=5, B=2, C=3, H=4, bidirectional=True)
 case("stack", "lstm", T=4, B=2, C=3, H=5, layers=2, bidirectional=True, final_grads=False)
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "rnn.txt")
-with open(path + ".tmp", "w") as f:
-    f.write("\n".join(out) + "\n")
-os.replace(path + ".tmp", path)
+write_fixture(path, out)
 print(f"wrote {path}")

@@ -28,17 +28,14 @@ from collections import Counter
 
 import torch
 
+from fixture_format import tensor_lines, write_fixture
+
 torch.manual_seed(5)
 out = ["# written by tests/make_fixtures_seq2seq.py (PyTorch %s); do not edit" % torch.__version__]
 
 
 def put(name, t):
-    t = torch.as_tensor(t).detach().to(torch.float64).contiguous()
-    dims = " ".join(str(d) for d in t.shape)
-    out.append(f"tensor {name} {t.dim()} {dims}".rstrip())
-    vals = [f"{v:.12g}" for v in t.flatten().tolist()]
-    for i in range(0, len(vals), 8):
-        out.append(" ".join(vals[i:i + 8]))
+    out.extend(tensor_lines(name, t, torch.float64, 12))
 
 
 # ---- attention layers -------------------------------------------------------------------------
@@ -232,6 +229,5 @@ for name, lines in BLEU_CASES.items():
     put(name, [mine])
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "seq2seq.txt")
-with open(path, "w") as f:
-    f.write("\n".join(out) + "\n")
+write_fixture(path, out)
 print(f"wrote {path} ({len(out)} lines){'' if corpus_bleu else ' (nltk missing: BLEU not cross-checked)'}")

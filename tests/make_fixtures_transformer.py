@@ -28,18 +28,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from fixture_format import tensor_lines, write_fixture
+
 torch.manual_seed(2024)
 torch.set_default_dtype(torch.float32)
 out = []
 
 
 def put(name, t):
-    t = t.detach().to(torch.float32).contiguous()
-    dims = " ".join(str(d) for d in t.shape)
-    out.append(f"tensor {name} {t.dim()} {dims}".rstrip())
-    vals = [f"{v:.9g}" for v in t.flatten().tolist()]
-    for i in range(0, len(vals), 8):
-        out.append(" ".join(vals[i:i + 8]))
+    out.extend(tensor_lines(name, t))
 
 
 def randomise(module):
@@ -161,8 +158,5 @@ pe[:, 1::2] = torch.cos(pos * div).float()
 put("pe_50x16", pe)
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "transformer.txt")
-with open(path + ".tmp", "w") as f:
-    f.write(f"# written by tests/make_fixtures_transformer.py with torch {torch.__version__}; do not edit\n")
-    f.write("\n".join(out) + "\n")
-os.replace(path + ".tmp", path)
+write_fixture(path, out, [f"# written by tests/make_fixtures_transformer.py with torch {torch.__version__}; do not edit"])
 print(f"wrote {path}")

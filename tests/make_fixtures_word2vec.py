@@ -13,18 +13,15 @@ import os
 import torch
 import torch.nn.functional as F
 
+from fixture_format import tensor_lines, write_fixture
+
 torch.manual_seed(2024)
 torch.set_default_dtype(torch.float32)
 out = []
 
 
 def put(name, t):
-    t = t.detach().to(torch.float32).contiguous()
-    dims = " ".join(str(d) for d in t.shape)
-    out.append(f"tensor {name} {t.dim()} {dims}".rstrip())
-    vals = [f"{v:.9g}" for v in t.flatten().tolist()]
-    for i in range(0, len(vals), 8):
-        out.append(" ".join(vals[i:i + 8]))
+    out.extend(tensor_lines(name, t))
 
 
 LR = 0.1
@@ -61,8 +58,6 @@ put("cbow_loss", loss.reshape(1)), put("cbow_dh", h.grad), put("cbow_dctx", ctx.
 put("lr", torch.tensor([LR]))
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "word2vec.txt")
-with open(path, "w") as f:
-    f.write("# chapter 02 window model: written by tests/make_fixtures_word2vec.py (PyTorch "
-            + torch.__version__ + ")\n")
-    f.write("\n".join(out) + "\n")
+write_fixture(path, out, ["# chapter 02 window model: written by tests/make_fixtures_word2vec.py (PyTorch "
+                         + torch.__version__ + ")"])
 print("wrote", path)
