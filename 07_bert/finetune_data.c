@@ -72,9 +72,10 @@ int tsv_parse(const char *buf, size_t len, const char *name, TsvData *d, char *e
             ncols = nf;
             d->pairs = nf == 3;
         } else if (nf != ncols) {
+            int first = d->line[0];
             tsv_free(d);
             return set_err(err, "%s:%d: %d fields, but the first example (line %d) has %d; every line needs the same",
-                           name, line, nf, d->line[0], ncols);
+                           name, line, nf, first, ncols);
         }
         if (blank(f[0], fl[0])) {
             tsv_free(d);
