@@ -5,6 +5,7 @@
 #   make demo-01    run one chapter's demo (01 ... 07)
 #   make test       build and run the Check test suite
 #   make asan       the test suite under AddressSanitizer + UBSan
+#   make fuzz       fuzz every reader of outside data (clang libFuzzer; FUZZ_SECONDS=60 each)
 #   make bench      every benchmark (make bench-matmul: the matmul table alone)
 #   make clean
 #
@@ -23,6 +24,8 @@ WERROR  ?=
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -MMD -MP -Icommon -I.
 ifeq ($(SAN),1)
   OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else ifeq ($(SAN),fuzz)
+  OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 else
   OPTFLAGS := -O3 -g
 endif
@@ -124,7 +127,9 @@ include $(sort $(wildcard [0-9][0-9]_*/chapter.mk))
 # Every tests/test_*.c defines `Suite *NAME_suite(void)`; the list of suites is generated from the
 # sources, so a new test file needs no other edit.
 TEST_SRC := $(wildcard tests/*.c)
-TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+# The fuzz harnesses (fuzz/fuzz.h) are linked into the tests too, which replay their inputs.
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(FUZZ_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(BUILD)/run_tests
 $(BUILD)/tests/suites.inc: $(TEST_SRC)
 	@mkdir -p $(dir $@)
@@ -150,8 +155,37 @@ BENCHES := $(patsubst bench/bench_%.c,%,$(wildcard bench/bench_*.c))
 # `make bench-NAME`, after `make all` (it finds the programs in $(BIN)).
 BENCH_SCRIPTS := $(patsubst bench/bench_%.sh,%,$(wildcard bench/bench_*.sh))
 
+# ---- fuzzing -------------------------------------------------------------------------------------
+# make fuzz: every harness of fuzz/harnesses.inc built with clang's libFuzzer + ASan + UBSan (in
+# build/fuzz) and run FUZZ_SECONDS each from fuzz/seeds/NAME (new inputs it finds go to
+# build/fuzz/corpus/NAME); a crash is written to fuzz/regress/NAME/, which `make test` replays.
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES := $(shell sed -n 's/^FUZZ(\([a-z0-9_]*\))/\1/p' fuzz/harnesses.inc)
+.PRECIOUS: $(BUILD)/fuzz/%.entry.o
+$(BUILD)/fuzz/%.entry.o: fuzz/%.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DFUZZ_ENTRY -c $< -o $@
+$(BIN)/fuzz_%: $(BUILD)/fuzz/fuzz_%.entry.o $(BUILD)/fuzz/fuzz_util.o $(CHAPTER_LIBS) $(COMMON_LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	@$(MAKE) --no-print-directory CC=clang SAN=fuzz OMP=0 NATIVE=0 BUILD=build/fuzz BIN=build/fuzz/bin fuzz-run
+fuzz-run: $(FUZZ_NAMES:%=$(BIN)/fuzz_%)
+	@failed=""; for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(BUILD)/corpus/$$n fuzz/regress/$$n; \
+	  $(BIN)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=fuzz/regress/$$n/ $(BUILD)/corpus/$$n fuzz/seeds/$$n > $(BUILD)/fuzz_$$n.log 2>&1 \
+	    || failed="$$failed $$n"; \
+	  printf 'fuzz %-12s %10s executions in %s s, corpus %s inputs\n' $$n \
+	    "$$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/fuzz_$$n.log)" $(FUZZ_SECONDS) \
+	    "$$(ls $(BUILD)/corpus/$$n | wc -l)"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed (inputs in fuzz/regress/, logs in $(BUILD)/fuzz_*.log)"; exit 1; fi; \
+	echo "fuzz: no crashes"
+
 # ---- top-level targets ---------------------------------------------------------------------------
-.PHONY: config all demo test test-run asan bench clean deps-test deps-demo deps-bench $(DEMOS) $(BENCHES:%=bench-%) $(BENCH_SCRIPTS:%=bench-%)
+.PHONY: config all demo test test-run asan fuzz fuzz-run bench clean deps-test deps-demo deps-bench $(DEMOS) $(BENCHES:%=bench-%) $(BENCH_SCRIPTS:%=bench-%)
 .DEFAULT_GOAL := all
 all: $(PROGRAMS) $(BENCHES:%=$(BIN)/bench_%)
 
@@ -192,4 +226,4 @@ $(BENCH_SCRIPTS:%=bench-%): bench-%: all
 clean:
 	rm -rf build bin out
 
--include $(COMMON_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/*/*.d) $(wildcard $(BUILD)/bench/*.d)
+-include $(COMMON_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/fuzz/*.d) $(wildcard $(BUILD)/*/*.d) $(wildcard $(BUILD)/bench/*.d)
