@@ -1,0 +1,381 @@
+/* test_bert_pretrain.c - chapter 07's pretraining inputs and loop: the corpus document rules,
+ * sentence pairs (NSP balance, real next sentences, truncation), the 15% / 80-10-10 masking
+ * statistics, batches, and exact resume (N steps = N/2 + resume + N/2, bit for bit). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "07_bert/pretrain.h"
+#include "testutil.h"
+#include "util.h"
+
+/* A toy tokenizer for the document rules: each white-space separated word is one id, 5 + its
+ * length (so the test can check which words arrived). */
+static int toy_encode(void *ctx, const char *text, size_t len, int *out, int cap) {
+    (void)ctx;
+    int n = 0;
+    for (size_t i = 0; i < len;) {
+        while (i < len && (text[i] == ' ' || text[i] == '\t')) i++;
+        size_t j = i;
+        while (j < len && text[j] != ' ' && text[j] != '\t') j++;
+        if (j > i) {
+            if (n < cap) out[n] = 5 + (int)(j - i);
+            n++;
+        }
+        i = j;
+    }
+    return n;
+}
+
+static void check_docs(const BertDocs *d, int ndoc, const int *sents_per_doc) {
+    ck_assert_int_eq(d->ndoc, ndoc);
+    for (int k = 0; k < ndoc; k++)
+        ck_assert_msg(d->doc_first[k + 1] - d->doc_first[k] == sents_per_doc[k], "document %d: %d sentences, %d expected",
+                      k, d->doc_first[k + 1] - d->doc_first[k], sents_per_doc[k]);
+}
+
+START_TEST(documents_split_on_blank_lines) {
+    /* blank lines (also white space only, also several) separate documents; leading blanks ignored */
+    const char *text = "\n  \nab c\nd\n\nefg hi\n \t \n\n\nj\nklm\n";
+    BertDocs d;
+    bert_docs_init(&d);
+    bert_docs_from_text(&d, text, strlen(text), 2, toy_encode, NULL);
+    int want[] = {2, 1, 2};
+    check_docs(&d, 3, want);
+    ck_assert_int_eq(d.nsent, 5);
+    ck_assert_int_eq(bert_docs_sent_len(&d, 0), 2);
+    ck_assert_int_eq(d.ids[0], 7);
+    ck_assert_int_eq(d.ids[1], 6);
+    bert_docs_free(&d);
+}
+END_TEST
+
+START_TEST(documents_of_fixed_lines_without_blank_lines) {
+    /* no blank line anywhere (the final newline does not count): documents of doc_lines lines */
+    const char *text = "a\nb\nc\nd\ne\nf\ng\n";
+    BertDocs d;
+    bert_docs_init(&d);
+    bert_docs_from_text(&d, text, strlen(text), 3, toy_encode, NULL);
+    int want[] = {3, 3, 1};
+    check_docs(&d, 3, want);
+    bert_docs_free(&d);
+    /* without a final newline, too */
+    bert_docs_init(&d);
+    bert_docs_from_text(&d, text, strlen(text) - 1, 7, toy_encode, NULL);
+    int want1[] = {7};
+    check_docs(&d, 1, want1);
+    bert_docs_free(&d);
+}
+END_TEST
+
+START_TEST(lines_without_tokens_are_dropped) {
+    /* a line the tokenizer turns into nothing is not a sentence (and not a document boundary) */
+    BertDocs d;
+    bert_docs_init(&d);
+    int ids[] = {9, 9};
+    bert_docs_add_sentence(&d, ids, 2);
+    bert_docs_add_sentence(&d, ids, 0);
+    bert_docs_end_document(&d);
+    bert_docs_end_document(&d); /* an empty document is not made */
+    bert_docs_add_sentence(&d, ids, 1);
+    bert_docs_end_document(&d);
+    int want[] = {1, 1};
+    check_docs(&d, 2, want);
+    bert_docs_free(&d);
+}
+END_TEST
+
+/* A synthetic corpus in which every token says where it comes from: document d, sentence s,
+ * token k -> id 5 + d*1000 + s*20 + k. Sentence lengths vary from 1 to 19. */
+enum { TOY_DOCS = 40, TOY_V = 5 + TOY_DOCS * 1000 };
+static void toy_corpus(BertDocs *D, uint64_t seed) {
+    bert_docs_init(D);
+    Rng r;
+    rng_seed(&r, seed);
+    for (int d = 0; d < TOY_DOCS; d++) {
+        int ns = 1 + (int)rng_below(&r, 30);
+        for (int s = 0; s < ns; s++) {
+            int n = 1 + (int)rng_below(&r, 19), ids[20];
+            for (int k = 0; k < n; k++) ids[k] = 5 + d * 1000 + s * 20 + k;
+            bert_docs_add_sentence(D, ids, n);
+        }
+        bert_docs_end_document(D);
+    }
+}
+static const BertSpecials TOY_SP = {0, 2, 3, 4, 5, TOY_V};
+static int tok_doc(int id) { return (id - 5) / 1000; }
+static int tok_sent(int id) { return (id - 5) % 1000 / 20; }
+
+START_TEST(pairs_are_well_formed_and_balanced) {
+    BertDocs D;
+    toy_corpus(&D, 1);
+    BertPairStream s;
+    char err[ERR_LEN];
+    ck_assert_int_eq(bert_stream_init(&s, &D, 0, 0, 32, &TOY_SP, 7, err), 0);
+    BertExample e;
+    bert_example_init(&e, 32);
+    int nrand = 0, N = 4000, short_ones = 0;
+    for (int i = 0; i < N; i++) {
+        bert_stream_next_pair(&s, &e);
+        ck_assert_int_le(e.n, 32);
+        ck_assert_int_eq(e.tokens[0], TOY_SP.cls);
+        ck_assert_int_eq(e.tokens[e.n - 1], TOY_SP.sep);
+        int sep = -1;
+        for (int t = 1; t < e.n - 1; t++)
+            if (e.tokens[t] == TOY_SP.sep) {
+                ck_assert_int_eq(sep, -1); /* exactly one [SEP] inside */
+                sep = t;
+            }
+        ck_assert_int_ge(sep, 2);       /* A has at least one token */
+        ck_assert_int_le(sep, e.n - 3); /* and so has B */
+        for (int t = 0; t < e.n; t++) ck_assert_int_eq(e.segs[t], t > sep);
+        int da = tok_doc(e.tokens[1]), db = tok_doc(e.tokens[sep + 1]);
+        for (int t = 1; t < sep; t++) ck_assert_int_eq(tok_doc(e.tokens[t]), da);
+        for (int t = sep + 1; t < e.n - 1; t++) ck_assert_int_eq(tok_doc(e.tokens[t]), db);
+        if (e.is_random) {
+            nrand++;
+            ck_assert_int_ne(da, db);
+        } else {
+            /* B continues A: same document, and B's first sentence comes right after A's last */
+            ck_assert_int_eq(da, db);
+            int last_a = tok_sent(e.tokens[sep - 1]), first_b = tok_sent(e.tokens[sep + 1]);
+            ck_assert_msg(first_b > last_a, "IsNext: A ends in sentence %d, B starts at %d", last_a, first_b);
+            /* untruncated (shorter than the limit): B starts with the very next sentence */
+            if (e.n < 32)
+                ck_assert_msg(first_b == last_a + 1, "IsNext: A ends in sentence %d, B starts at %d", last_a, first_b);
+        }
+        if (e.n < 20) short_ones++;
+    }
+    double frac = (double)nrand / N;
+    /* 4000 fair coins: standard deviation 0.0079; 0.47..0.53 is almost 4 sigma */
+    ck_assert_msg(fabs(frac - 0.5) < 0.03, "NotNext fraction %.3f, 0.5 expected", frac);
+    ck_assert_int_gt(short_ones, 0);
+    bert_example_free(&e);
+    bert_stream_free(&s);
+    bert_docs_free(&D);
+}
+END_TEST
+
+START_TEST(truncation_cuts_the_longer_side) {
+    Rng r;
+    rng_seed(&r, 3);
+    for (int trial = 0; trial < 50; trial++) {
+        int a[10], b[3], na = 10, nb = 3;
+        for (int i = 0; i < 10; i++) a[i] = 100 + i;
+        for (int i = 0; i < 3; i++) b[i] = 200 + i;
+        bert_truncate_pair(a, &na, b, &nb, 8, &r);
+        ck_assert_int_eq(na, 5); /* all five from the longer side */
+        ck_assert_int_eq(nb, 3);
+        for (int i = 1; i < na; i++) ck_assert_int_eq(a[i], a[i - 1] + 1); /* a contiguous piece */
+        for (int i = 0; i < nb; i++) ck_assert_int_eq(b[i], 200 + i);
+        /* equal lengths: b first, then alternating */
+        int c[5] = {1, 2, 3, 4, 5}, d[5] = {6, 7, 8, 9, 10}, nc = 5, nd = 5;
+        bert_truncate_pair(c, &nc, d, &nd, 7, &r);
+        ck_assert_int_eq(nc, 4);
+        ck_assert_int_eq(nd, 3);
+    }
+    /* nothing to cut */
+    int a[2] = {1, 2}, b[2] = {3, 4}, na = 2, nb = 2;
+    bert_truncate_pair(a, &na, b, &nb, 4, &r);
+    ck_assert_int_eq(na + nb, 4);
+}
+END_TEST
+
+START_TEST(long_sentences_are_truncated_to_max_len) {
+    /* documents of one 50-token sentence each: every pair must be cut to 16 tokens */
+    BertDocs D;
+    bert_docs_init(&D);
+    int ids[50];
+    for (int d = 0; d < 4; d++) {
+        for (int k = 0; k < 50; k++) ids[k] = 5 + d * 1000 + k;
+        bert_docs_add_sentence(&D, ids, 50);
+        bert_docs_add_sentence(&D, ids, 50);
+        bert_docs_end_document(&D);
+    }
+    BertPairStream s;
+    char err[ERR_LEN];
+    ck_assert_int_eq(bert_stream_init(&s, &D, 0, 0, 16, &TOY_SP, 1, err), 0);
+    BertExample e;
+    bert_example_init(&e, 16);
+    int full = 0;
+    for (int i = 0; i < 200; i++) {
+        bert_stream_next_pair(&s, &e);
+        ck_assert_int_le(e.n, 16);
+        full += e.n == 16;
+    }
+    ck_assert_int_gt(full, 150); /* all but the short-target ones fill the length */
+    bert_example_free(&e);
+    bert_stream_free(&s);
+    bert_docs_free(&D);
+}
+END_TEST
+
+START_TEST(masking_statistics) {
+    BertDocs D;
+    toy_corpus(&D, 2);
+    BertPairStream s;
+    char err[ERR_LEN];
+    ck_assert_int_eq(bert_stream_init(&s, &D, 0, 0, 64, &TOY_SP, 11, err), 0);
+    BertExample e, orig;
+    bert_example_init(&e, 64);
+    bert_example_init(&orig, 64);
+    long normal = 0, chosen = 0, kind[3] = {0, 0, 0};
+    for (int i = 0; i < 5000; i++) {
+        bert_stream_next_pair(&s, &e);
+        memcpy(orig.tokens, e.tokens, sizeof(int) * (size_t)e.n);
+        int nn = 0;
+        for (int t = 0; t < e.n; t++) nn += e.tokens[t] >= TOY_SP.first_normal;
+        bert_mask_example(&e, &TOY_SP, 0.15f, &s.rng);
+        int want = (int)lround(0.15 * nn);
+        if (want < 1) want = 1;
+        if (want > e.max_pred) want = e.max_pred;
+        ck_assert_int_eq(e.npred, want);
+        normal += nn, chosen += e.npred;
+        for (int k = 0; k < e.npred; k++) {
+            int p = e.mlm_pos[k];
+            if (k) ck_assert_int_gt(p, e.mlm_pos[k - 1]);
+            ck_assert_int_ge(orig.tokens[p], TOY_SP.first_normal); /* never [CLS] or [SEP] */
+            ck_assert_int_eq(e.mlm_target[k], orig.tokens[p]);
+            kind[e.mlm_kind[k]]++;
+            if (e.mlm_kind[k] == 0) ck_assert_int_eq(e.tokens[p], TOY_SP.mask);
+            if (e.mlm_kind[k] == 1) ck_assert_int_ge(e.tokens[p], TOY_SP.first_normal);
+            if (e.mlm_kind[k] == 2) ck_assert_int_eq(e.tokens[p], orig.tokens[p]);
+        }
+        /* positions not chosen are untouched */
+        int k = 0;
+        for (int t = 0; t < e.n; t++) {
+            if (k < e.npred && e.mlm_pos[k] == t) {
+                k++;
+                continue;
+            }
+            ck_assert_int_eq(e.tokens[t], orig.tokens[t]);
+        }
+    }
+    double f = (double)chosen / normal, total = (double)chosen;
+    ck_assert_msg(fabs(f - 0.15) < 0.01, "chose %.4f of the tokens, 0.15 expected", f);
+    ck_assert_msg(fabs(kind[0] / total - 0.8) < 0.01, "[MASK] share %.4f", kind[0] / total);
+    ck_assert_msg(fabs(kind[1] / total - 0.1) < 0.01, "random share %.4f", kind[1] / total);
+    ck_assert_msg(fabs(kind[2] / total - 0.1) < 0.01, "unchanged share %.4f", kind[2] / total);
+    bert_example_free(&e);
+    bert_example_free(&orig);
+    bert_stream_free(&s);
+    bert_docs_free(&D);
+}
+END_TEST
+
+START_TEST(stream_state_round_trip_and_holdout) {
+    BertDocs D;
+    toy_corpus(&D, 3);
+    BertPairStream s, h;
+    char err[ERR_LEN], state[256];
+    ck_assert_int_eq(bert_stream_init(&s, &D, 5, 0, 48, &TOY_SP, 5, err), 0);
+    ck_assert_int_eq(bert_stream_init(&h, &D, 5, 1, 48, &TOY_SP, 5, err), 0);
+    ck_assert_int_eq(s.ndocs + h.ndocs, TOY_DOCS);
+    ck_assert_int_eq(h.ndocs, TOY_DOCS / 5);
+    BertExample e;
+    bert_example_init(&e, 48);
+    for (int i = 0; i < 300; i++) {
+        bert_stream_next_pair(&h, &e);
+        ck_assert_int_eq(tok_doc(e.tokens[1]) % 5, 4); /* held-out documents only */
+        bert_stream_next_pair(&s, &e);
+        ck_assert_int_ne(tok_doc(e.tokens[1]) % 5, 4);
+    }
+    bert_stream_get_state(&s, state, sizeof state);
+    int first[20][48], n[20];
+    for (int i = 0; i < 20; i++) {
+        bert_stream_next(&s, &e);
+        memcpy(first[i], e.tokens, sizeof(int) * (size_t)e.n), n[i] = e.n;
+    }
+    BertPairStream s2;
+    ck_assert_int_eq(bert_stream_init(&s2, &D, 5, 0, 48, &TOY_SP, 999, err), 0);
+    ck_assert_int_eq(bert_stream_set_state(&s2, state, err), 0);
+    for (int i = 0; i < 20; i++) {
+        bert_stream_next(&s2, &e);
+        ck_assert_int_eq(e.n, n[i]);
+        ck_assert_mem_eq(e.tokens, first[i], sizeof(int) * (size_t)e.n);
+    }
+    ck_assert_int_eq(bert_stream_set_state(&s2, "1 2 3", err), -1);
+    ck_assert_int_eq(bert_stream_set_state(&s2, "1 0 9999 0 5", err), -1);
+    bert_example_free(&e);
+    bert_stream_free(&s), bert_stream_free(&s2), bert_stream_free(&h);
+    bert_docs_free(&D);
+}
+END_TEST
+
+START_TEST(one_document_is_refused) {
+    BertDocs D;
+    bert_docs_init(&D);
+    int ids[3] = {7, 8, 9};
+    bert_docs_add_sentence(&D, ids, 3);
+    bert_docs_add_sentence(&D, ids, 3);
+    bert_docs_end_document(&D);
+    BertPairStream s;
+    char err[ERR_LEN];
+    ck_assert_int_eq(bert_stream_init(&s, &D, 0, 0, 32, &TOY_SP, 1, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "at least 2"));
+    bert_docs_free(&D);
+}
+END_TEST
+
+START_TEST(batches_pad_to_the_longest) {
+    BertDocs D;
+    toy_corpus(&D, 4);
+    BertPairStream s, s2;
+    char err[ERR_LEN];
+    ck_assert_int_eq(bert_stream_init(&s, &D, 0, 0, 40, &TOY_SP, 9, err), 0);
+    ck_assert_int_eq(bert_stream_init(&s2, &D, 0, 0, 40, &TOY_SP, 9, err), 0);
+    BertBatch b;
+    BertExample e;
+    bert_batch_init(&b, 8, 40);
+    bert_example_init(&e, 40);
+    for (int round = 0; round < 20; round++) {
+        bert_batch_fill(&b, &s, &e, 8);
+        ck_assert_int_le(b.T, 40);
+        int maxn = 0, k = 0;
+        long real = 0;
+        for (int i = 0; i < 8; i++) {
+            bert_stream_next(&s2, &e); /* the same examples, one by one */
+            if (e.n > maxn) maxn = e.n;
+            real += e.n;
+            ck_assert_int_eq(b.len[i], e.n);
+            ck_assert_int_eq(b.nsp[i], e.is_random);
+            ck_assert_mem_eq(b.ids + i * b.T, e.tokens, sizeof(int) * (size_t)e.n);
+            ck_assert_mem_eq(b.segs + i * b.T, e.segs, sizeof(int) * (size_t)e.n);
+            for (int t = 0; t < b.T; t++) {
+                ck_assert_int_eq(b.pad[i * b.T + t], t >= e.n);
+                if (t >= e.n) ck_assert_int_eq(b.ids[i * b.T + t], TOY_SP.pad);
+            }
+            for (int j = 0; j < e.npred; j++, k++) {
+                ck_assert_int_eq(b.mlm_pos[k], i * b.T + e.mlm_pos[j]);
+                ck_assert_int_eq(b.mlm_target[k], e.mlm_target[j]);
+            }
+        }
+        ck_assert_int_eq(k, b.n_mlm);
+        ck_assert_int_eq(b.T, maxn);
+        ck_assert_int_eq(b.real_tokens, real);
+    }
+    bert_batch_free(&b);
+    bert_example_free(&e);
+    bert_stream_free(&s), bert_stream_free(&s2);
+    bert_docs_free(&D);
+}
+END_TEST
+
+Suite *bert_pretrain_suite(void) {
+    Suite *s = suite_create("bert_pretrain");
+    TCase *tc = tcase_create("data");
+    tcase_add_test(tc, documents_split_on_blank_lines);
+    tcase_add_test(tc, documents_of_fixed_lines_without_blank_lines);
+    tcase_add_test(tc, lines_without_tokens_are_dropped);
+    tcase_add_test(tc, pairs_are_well_formed_and_balanced);
+    tcase_add_test(tc, truncation_cuts_the_longer_side);
+    tcase_add_test(tc, long_sentences_are_truncated_to_max_len);
+    tcase_add_test(tc, masking_statistics);
+    tcase_add_test(tc, stream_state_round_trip_and_holdout);
+    tcase_add_test(tc, one_document_is_refused);
+    tcase_add_test(tc, batches_pad_to_the_longest);
+    suite_add_tcase(s, tc);
+    return s;
+}
