@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "07_bert/model.h"
 #include "rng.h"
 
 /* ---- documents -------------------------------------------------------------------------------- */
@@ -174,6 +175,14 @@ typedef struct {
     double eval_mlm_acc, eval_nsp_acc;            /* on held-out pairs, at the end (-1: none) */
     int stopped_nonfinite;
 } PretrainResult;
+
+/* MLM and NSP on npairs examples of a stream (a held-out one), without dropout, in batches of B
+ * (b and e sized for B x the stream's max_len). */
+typedef struct {
+    double mlm_loss, mlm_acc, nsp_loss, nsp_acc;
+    long pairs, predictions;
+} BertEval;
+void bert_evaluate(Bert *m, BertPairStream *s, BertBatch *b, BertExample *e, int npairs, int B, BertEval *out);
 
 /* Run (or resume) a pretraining; writes o->out. Returns 0, or -1 with err set (bad corpus, bad
  * model directory, a NaN loss: the message names the step). */
