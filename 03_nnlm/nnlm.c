@@ -299,7 +299,11 @@ void nnlm_train(Nnlm *m, const LmData *d, const NnlmTrainOptions *o, NnlmTrainRe
             params_zero_grad(&m->params);
             nnlm_backward(m, btgt, B);
             float norm = o->clip > 0 ? clip_grad_norm(m->params.grad, m->params.total, o->clip) : 0;
-            if (!isfinite(loss) || !isfinite(norm)) die("training diverged at step %ld (loss %g): lower --lr", r->steps, loss);
+            if (!isfinite(loss) || !isfinite(norm)) {
+                const char *bad = params_nonfinite(&m->params, 1);
+                die("training diverged at step %ld (loss %g; first non-finite gradient: %s): lower --lr", r->steps + 1,
+                    loss, bad ? bad : "none");
+            }
             adam_step(&adam, &acfg, lr, &m->params);
             loss_sum += loss * B, loss_n += B, done += B;
             r->steps++, r->tokens += B;

@@ -509,8 +509,11 @@ void rnnlm_train(RnnLm *m, const TrainConfig *tc, const int *train, size_t ntrai
         float loss = rnnlm_forward(m, ci, ct, T, B, 1, &rng);
         rnnlm_backward(m);
         float norm = clip_grad_norm(m->p.grad, m->p.total, tc->clip);
-        if (!isfinite(loss) || !isfinite(norm))
-            die("training diverged at step %ld (loss %g, gradient norm %g); lower --lr or --clip", step + 1, loss, norm);
+        if (!isfinite(loss) || !isfinite(norm)) {
+            const char *bad = params_nonfinite(&m->p, 1);
+            die("training diverged at step %ld (loss %g, gradient norm %g, first non-finite gradient: %s); lower --lr "
+                "or --clip", step + 1, loss, norm, bad ? bad : "none");
+        }
         float lr = tc->lr;
         if (tc->anneal > 0) {
             /* how far through the run, by steps or else by the time budget */

@@ -118,7 +118,12 @@ void s2s_train(S2SModel *m, const TaskSplit *train, const S2STrainOptions *o, S2
         params_zero_grad(&m->p);
         float loss = s2s_forward(m, &b, 1, &rng);
         s2s_backward(m);
-        if (o->clip > 0) clip_grad_norm(m->p.grad, m->p.total, o->clip);
+        float norm = o->clip > 0 ? clip_grad_norm(m->p.grad, m->p.total, o->clip) : 0;
+        if (!isfinite(loss) || !isfinite(norm)) { /* stop before the bad step reaches the weights */
+            const char *bad = params_nonfinite(&m->p, 1);
+            die("training diverged at step %ld (loss %g, first non-finite gradient: %s); lower --lr or --clip",
+                r->steps + 1, loss, bad ? bad : "none");
+        }
         float lr = o->lr;
         if (o->cosine) { /* the fraction of the budget used decides, so a time budget decays too */
             double f = o->steps > 0 ? (double)r->steps / o->steps

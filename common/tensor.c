@@ -77,3 +77,17 @@ int params_index(const Params *p, const char *name) {
 }
 
 void params_zero_grad(Params *p) { memset(p->grad, 0, p->total * sizeof(float)); }
+
+const char *params_nonfinite(const Params *p, int grad) {
+    const float *base = grad ? p->grad : p->data;
+    for (int i = 0; i < p->n; i++) {
+        size_t n = 1;
+        for (int d = 0; d < p->specs[i].ndim; d++) n *= (size_t)p->specs[i].shape[d];
+        const float *x = base + p->offsets[i];
+        /* x - x is 0 for a finite x and NaN for NaN or an infinity: one test, vectorisable */
+        float acc = 0;
+        for (size_t j = 0; j < n; j++) acc += x[j] - x[j];
+        if (acc != 0 || acc != acc) return p->specs[i].name;
+    }
+    return NULL;
+}

@@ -51,5 +51,9 @@ void params_carve(const Params *p, float *base, float **ptrs);
 /* Index of a named tensor or -1. */
 int params_index(const Params *p, const char *name);
 void params_zero_grad(Params *p);
+/* The name of the first tensor whose weights (grad = 0) or gradients (grad = 1) hold a NaN or an
+ * infinity, or NULL when every value is finite: what a training loop names when it stops on a
+ * diverged step, before the bad values reach the weights or a checkpoint. */
+const char *params_nonfinite(const Params *p, int grad);
 
 #endif

@@ -1,4 +1,5 @@
 /* test_tensor.c - shapes and the flat parameter buffer. */
+#include <math.h>
 #include <string.h>
 
 #include "tensor.h"
@@ -44,11 +45,31 @@ START_TEST(shapes) {
 }
 END_TEST
 
+START_TEST(nonfinite_named) {
+    ParamSpec specs[] = {{"a", 1, {5}, 0}, {"b", 2, {3, 4}, 0}, {"c", 1, {2}, 1}};
+    Params p;
+    params_init(&p, specs, 3);
+    ck_assert_ptr_null(params_nonfinite(&p, 0));
+    ck_assert_ptr_null(params_nonfinite(&p, 1));
+    p.grad[p.offsets[1] + 11] = INFINITY; /* the last value of b */
+    ck_assert_str_eq(params_nonfinite(&p, 1), "b");
+    ck_assert_ptr_null(params_nonfinite(&p, 0));
+    p.data[p.offsets[2] + 1] = NAN;
+    ck_assert_str_eq(params_nonfinite(&p, 0), "c");
+    p.data[p.offsets[0]] = -INFINITY;
+    ck_assert_str_eq(params_nonfinite(&p, 0), "a");
+    p.data[p.offsets[0]] = 3e38f; /* large but finite */
+    ck_assert_str_eq(params_nonfinite(&p, 0), "c");
+    params_free(&p);
+}
+END_TEST
+
 Suite *tensor_suite(void) {
     Suite *s = suite_create("tensor");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, params_carve_layout);
     tcase_add_test(tc, shapes);
+    tcase_add_test(tc, nonfinite_named);
     suite_add_tcase(s, tc);
     return s;
 }
