@@ -18,21 +18,24 @@
  *    conversions). bert.embeddings.position_ids is ignored. cls.predictions.decoder.weight, if
  *    present, must equal the word embeddings (it is tied; transformers omits it when it saves),
  *    and cls.predictions.decoder.bias must equal cls.predictions.bias.
- *  - The pooler, the MLM head and the NSP head may be missing (an encoder-only checkpoint): the
- *    model then loads with those parts at their random initial values and m->has without the
- *    corresponding BERT_HAS_* bit, so fill-mask and NSP can refuse to run. Every encoder tensor
- *    is required.
+ *  - The pooler, the MLM head and the NSP head may each be missing as a whole (an encoder-only
+ *    checkpoint, e.g. a BertModel): the model then loads with those parts at their random initial
+ *    values (bert_init_weights, fixed seed) and m->has without the corresponding BERT_HAS_* bit, so
+ *    fill-mask and NSP can refuse to run. Half a head is an error; every encoder tensor is required.
  *  - Every problem is an error naming it: a missing directory or file, a tensor missing (its
- *    name), a wrong shape (the name, the file's shape and the expected one), a truncated or
- *    malformed safetensors file, a config that contradicts the weights (e.g. hidden_size against
- *    the embedding width, num_hidden_layers against the layers present, vocab_size against the
- *    embedding rows), tensors that are not used at all (their name: a typo or another
- *    architecture).
+ *    name), a wrong shape (the name, the file's shape, the expected one and the config fields it
+ *    comes from), a truncated or malformed safetensors file, a config that contradicts the weights
+ *    (hidden_size or vocab_size against the embedding's shape, num_hidden_layers against the
+ *    layers present: too few or too many), a BERT-looking tensor this model does not have (under
+ *    bert./cls./embeddings./encoder./pooler.: a typo or another architecture), two spellings of
+ *    one tensor. Tensors under other names (e.g. "classifier.weight") are left to the caller.
  * Writing (bert_save_dir): config.json (model_type "bert", architectures ["BertForPreTraining"],
- * every field above) and model.safetensors (the parameters in order, F32, the tied decoder
- * omitted as transformers does), each written atomically (a temporary file in the directory,
- * renamed), so a failed save leaves the previous model in place. The directory is created if
- * needed. */
+ * every field above, floats in their shortest exact form) and model.safetensors (the parameters in
+ * order, F32, the tied decoder omitted as transformers does; the MLM / NSP head omitted when its
+ * BERT_HAS_* bit is clear, i.e. it was never trained; the pooler always written, since fine-tuning
+ * trains it), each written atomically (a temporary file in the directory, renamed), so a failed
+ * save leaves the previous model in place. The directory is created if needed. Saving and loading
+ * again gives bit-identical weights. */
 #ifndef BERT_HFDIR_H
 #define BERT_HFDIR_H
 
@@ -43,8 +46,7 @@
 int bert_load_config(const char *dir, BertConfig *c, char *err);
 /* Load DIR into a fresh model (bert_init for batches of maxB x maxT; maxT 0 = max_position_embeddings).
  * extra: if not NULL, receives the opened model.safetensors (caller st_free's it), so the caller
- * can read its own tensors (e.g. "classifier.weight") from the same file; with extra given,
- * tensors this model does not use are allowed (they are the caller's), else they are an error.
+ * can read its own tensors (e.g. "classifier.weight") from the same file.
  * Returns 0, or -1 with err set and *m freed. */
 int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *extra, char *err);
 /* Save m into DIR (created if needed), with nextra more tensors (e.g. a classifier) after the
