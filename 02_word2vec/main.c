@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
+#include "cooc.h"
+#include "crossling.h"
 #include "demo.h"
+#include "glove.h"
 #include "maps.h"
 #include "platform.h"
 #include "plot.h"
@@ -25,6 +29,10 @@ static void usage(FILE *f) {
             "       word2vec similarity --vectors V --pairs FILE\n"
             "       word2vec plot --vectors V (--words W1,W2,... | --top-words N) [--arrows A:B,C:D]\n"
             "                     [--method pca|tsne] --out FILE.png [--title T] [--ascii]\n"
+            "       word2vec compare --vectors V1,V2,... [--names N1,N2,...] [--pairs F1,F2,...]\n"
+            "                     [--questions F1,...] [--words W1,W2,...]\n"
+            "       word2vec crosslingual --src V --tgt V --dict FILE [--ridge F] [--plot S1:T1,S2:T2,...]\n"
+            "                     [--out PREFIX] [--ascii]\n"
             "\n"
             "Word vectors by skip-gram or CBOW (chapter 02). Every command that reads vectors takes the\n"
             "word2vec binary or text format (gensim, fastText .vec) and detects which.\n"
@@ -33,22 +41,29 @@ static void usage(FILE *f) {
             "  --corpus FILE        UTF-8 text; a window never crosses a line\n"
             "  --out VECTORS        where to save the vectors\n"
             "  --format bin|txt     word2vec binary or text format   [bin]\n"
-            "  --model skipgram|cbow   [skipgram]\n"
+            "  --model skipgram|cbow|glove   [skipgram]\n"
             "  --tokenize words|chars  words: the shared tokenizer's words (space-separated Chinese\n"
             "                       stays as its words); chars: every Chinese character a token   [words]\n"
             "  --keep-punct         keep punctuation tokens (dropped by default)\n"
             "  --dim N              vector size   [100]\n"
-            "  --window N           largest context distance; each word draws 1..N   [5]\n"
+            "  --window N           largest context distance; each word draws 1..N   [5; glove: 10,\n"
+            "                       every distance, weighted 1/distance]\n"
             "  --negative N         negative samples per word   [5]\n"
             "  --hs                 hierarchical softmax (Huffman tree) instead of negative sampling\n"
             "  --sample F           sub-sampling threshold, 0 = off   [1e-3]\n"
             "  --min-count N        drop words seen fewer times   [5]\n"
-            "  --epochs N           passes over the corpus   [5]\n"
-            "  --alpha F            starting learning rate   [0.05]\n"
+            "  --epochs N           passes over the corpus (glove: over the non-zero counts)   [5; glove: 15]\n"
+            "  --alpha F            starting learning rate   [0.05; glove: AdaGrad's 0.05]\n"
             "  --threads N          training threads   [OpenMP's count: OMP_NUM_THREADS or the cores]\n"
             "  --seed N             random seed; one thread and the same seed repeat a run   [1]\n"
             "  --quiet              no progress lines on stderr\n"
-            "Progress goes to stderr; the last line on stdout is 'words=N wall_s=X words_per_s=Y'.\n"
+            "glove only (GloVe, Pennington et al. 2014; --negative, --hs, --sample do not apply):\n"
+            "  --x-max F            counts above this weigh 1 in the loss   [100]\n"
+            "  --power F            the weight below x-max: (x/x-max)^power   [0.75]\n"
+            "  --memory-mb N        bound on the co-occurrence counting table; beyond it sorted chunks go\n"
+            "                       to $TMPDIR and are merged, as GloVe's cooccur   [0 = no bound]\n"
+            "Progress goes to stderr; the last line on stdout is 'words=N wall_s=X words_per_s=Y'\n"
+            "(glove: wall_s counts the counting and the training).\n"
             "\n"
             "demo: --full adds hierarchical softmax and the big analogy set (as FULL=1 does); --threads N\n"
             "  trains with N threads instead of 1 (faster, but the numbers then change from run to run).\n"
@@ -58,7 +73,15 @@ static void usage(FILE *f) {
             "by 3CosAdd; --questions evaluates a questions-words file and ends with\n"
             "'accuracy=X covered=N/M' (--restrict N: only the N most frequent words). similarity\n"
             "ends with 'spearman=X covered=N/M'. plot draws a PNG (or in the terminal with --ascii or\n"
-            "without gnuplot); --arrows draws A -> B for each pair (the analogy offsets).\n");
+            "without gnuplot); --arrows draws A -> B for each pair (the analogy offsets).\n"
+            "\n"
+            "compare prints one column per vector file: Spearman on each --pairs file, top-1 accuracy on\n"
+            "each --questions file, the 3 nearest neighbours of each --words word (GloVe beside skip-gram).\n"
+            "crosslingual (claim C28) learns a linear map from the --src space to the --tgt space on the\n"
+            "': seed' pairs of --dict (lines 'source target'), by least squares (with --ridge F, default 0.1)\n"
+            "and as an orthogonal map (by SVD), prints precision@1/@5 on its ': test' pairs, and plots the\n"
+            "--plot pairs in each space and together after the map (--out PREFIX: out/PREFIX_src.png,\n"
+            "_tgt.png, _mapped.png; default 02_word2vec_crossling).\n");
 }
 
 static NORETURN void bad_usage(const char *fmt, const char *arg) {
@@ -133,12 +156,61 @@ static WordVectors *load_vectors(const char *path) {
 
 /* ---- train ------------------------------------------------------------------------------------- */
 
+/* GloVe through the same command: count, train, save w + c in the same formats. */
+static void train_glove(const W2vCorpus *c, const char *corpus, const Opt *o, int no, const char *out, WvFormat fmt,
+                        double t0) {
+    static const char *w2v_only[] = {"--negative", "--hs", "--sample"};
+    for (int k = 0; k < 3; k++)
+        if (opt(o, no, w2v_only[k])) bad_usage("%s does not apply to --model glove", w2v_only[k]);
+    GloveConfig cfg = glove_config_default();
+    cfg.dim = (int)opt_long(o, no, "--dim", cfg.dim, 1, 10000);
+    int window = (int)opt_long(o, no, "--window", 10, 1, 64);
+    cfg.epochs = (int)opt_long(o, no, "--epochs", cfg.epochs, 1, 10000);
+    cfg.eta = opt_double(o, no, "--alpha", cfg.eta, 1e-6, 10);
+    cfg.x_max = opt_double(o, no, "--x-max", cfg.x_max, 1e-3, 1e9);
+    cfg.power = opt_double(o, no, "--power", cfg.power, 0, 10);
+    long memory_mb = opt_long(o, no, "--memory-mb", 0, 0, 1L << 20);
+    cfg.threads = (int)opt_long(o, no, "--threads", num_threads(), 1, 256);
+    cfg.seed = (uint64_t)opt_long(o, no, "--seed", 1, 0, 2147483647L);
+    cfg.verbose = opt(o, no, "--quiet") == NULL;
+    char err[ERR_LEN], b1[32], b2[32];
+    double tc = now_seconds();
+    Cooc x;
+    if (cooc_count(&x, c, window, (size_t)memory_mb << 20, NULL, err)) die("%s", err);
+    double count_s = now_seconds() - tc;
+    printf("co-occurrences: window %d, 1/distance weights: %zu non-zeros (%s) of %d x %d, counted in %.2f s with a "
+           "table of at most %s%s\n",
+           window, x.n, format_bytes((double)x.n * sizeof(CoocEntry), b1, sizeof b1), x.V, x.V, count_s,
+           format_bytes((double)x.table_peak, b2, sizeof b2), x.chunks ? "" : " (all in memory)");
+    if (x.chunks) printf("  %d sorted chunks written to disk and merged (--memory-mb %ld)\n", x.chunks, memory_mb);
+    printf("GloVe, dim %d, x_max %g, power %g, %d epochs, AdaGrad eta %g, %d threads\n", cfg.dim, cfg.x_max, cfg.power,
+           cfg.epochs, cfg.eta, cfg.threads);
+    fflush(stdout);
+    GloveModel m;
+    GloveStats st;
+    glove_train(&x, &cfg, &m, &st);
+    float *v = glove_vectors(&m);
+    WordVectors *wv = wv_from_rows(c->vocab->words, v, m.V, m.dim, m.dim);
+    if (wv_save(wv, out, fmt, err)) die("%s", err);
+    printf("saved %d vectors (word + context) of %d dims to %s (%s format)\n", wv->n, wv->dim, out,
+           fmt == WV_TXT ? "txt" : "bin");
+    printf("time: counting %.2f s, training %.2f s (%.0fk non-zeros/s, loss %.4f -> %.4f); peak memory %s\n", count_s,
+           st.wall_s, st.entries_per_s / 1e3, st.first_loss, st.loss, format_bytes((double)peak_rss_bytes(), b1, sizeof b1));
+    double wall = now_seconds() - t0;
+    printf("words=%lld wall_s=%.3f words_per_s=%.0f\n", (long long)c->words, wall, wall > 0 ? (double)c->words / wall : 0);
+    (void)corpus;
+    free(v);
+    wv_free(wv);
+    glove_model_free(&m);
+    cooc_free(&x);
+}
+
 static int cmd_train(int argc, char **argv) {
     Opt o[] = {{"--corpus", 1, 0},   {"--out", 1, 0},     {"--format", 1, 0},  {"--model", 1, 0},
                {"--tokenize", 1, 0}, {"--keep-punct", 0, 0}, {"--dim", 1, 0},  {"--window", 1, 0},
                {"--negative", 1, 0}, {"--hs", 0, 0},      {"--sample", 1, 0},  {"--min-count", 1, 0},
                {"--epochs", 1, 0},   {"--alpha", 1, 0},   {"--threads", 1, 0}, {"--seed", 1, 0},
-               {"--quiet", 0, 0}};
+               {"--quiet", 0, 0},    {"--x-max", 1, 0},   {"--power", 1, 0},   {"--memory-mb", 1, 0}};
     int no = (int)(sizeof o / sizeof *o);
     parse_opts(argc, argv, 2, o, no, NULL, 0);
     const char *corpus = opt(o, no, "--corpus"), *out = opt(o, no, "--out");
@@ -146,22 +218,31 @@ static int cmd_train(int argc, char **argv) {
     if (!out) bad_usage("%s", "train needs --out VECTORS");
     const char *fmt = opt(o, no, "--format"), *model = opt(o, no, "--model"), *tok = opt(o, no, "--tokenize");
     if (fmt && strcmp(fmt, "bin") && strcmp(fmt, "txt")) bad_usage("--format must be 'bin' or 'txt', not '%s'", fmt);
-    if (model && strcmp(model, "skipgram") && strcmp(model, "cbow"))
-        bad_usage("--model must be 'skipgram' or 'cbow', not '%s'", model);
+    if (model && strcmp(model, "skipgram") && strcmp(model, "cbow") && strcmp(model, "glove"))
+        bad_usage("--model must be 'skipgram', 'cbow' or 'glove', not '%s'", model);
     if (tok && strcmp(tok, "words") && strcmp(tok, "chars")) bad_usage("--tokenize must be 'words' or 'chars', not '%s'", tok);
+    int glove = model && !strcmp(model, "glove");
+    if (!glove) {
+        static const char *glove_only[] = {"--x-max", "--power", "--memory-mb"};
+        for (int k = 0; k < 3; k++)
+            if (opt(o, no, glove_only[k])) bad_usage("%s goes with --model glove", glove_only[k]);
+    }
     W2vConfig cfg = w2v_config_default(model && !strcmp(model, "cbow") ? W2V_CBOW : W2V_SKIPGRAM);
-    cfg.hs = opt(o, no, "--hs") != NULL;
-    cfg.dim = (int)opt_long(o, no, "--dim", cfg.dim, 1, 10000);
-    cfg.window = (int)opt_long(o, no, "--window", cfg.window, 1, 64);
-    cfg.negative = (int)opt_long(o, no, "--negative", cfg.negative, cfg.hs ? 0 : 1, 100);
-    cfg.sample = opt_double(o, no, "--sample", cfg.sample, 0, 1);
     long min_count = opt_long(o, no, "--min-count", 5, 1, 1000000000L);
-    cfg.epochs = (int)opt_long(o, no, "--epochs", cfg.epochs, 1, 10000);
-    cfg.alpha = opt_double(o, no, "--alpha", cfg.alpha, 1e-6, 10);
-    cfg.threads = (int)opt_long(o, no, "--threads", num_threads(), 1, 256);
-    cfg.seed = (uint64_t)opt_long(o, no, "--seed", 1, 0, 2147483647L);
-    cfg.verbose = opt(o, no, "--quiet") == NULL;
+    if (!glove) {
+        cfg.hs = opt(o, no, "--hs") != NULL;
+        cfg.dim = (int)opt_long(o, no, "--dim", cfg.dim, 1, 10000);
+        cfg.window = (int)opt_long(o, no, "--window", cfg.window, 1, 64);
+        cfg.negative = (int)opt_long(o, no, "--negative", cfg.negative, cfg.hs ? 0 : 1, 100);
+        cfg.sample = opt_double(o, no, "--sample", cfg.sample, 0, 1);
+        cfg.epochs = (int)opt_long(o, no, "--epochs", cfg.epochs, 1, 10000);
+        cfg.alpha = opt_double(o, no, "--alpha", cfg.alpha, 1e-6, 10);
+        cfg.threads = (int)opt_long(o, no, "--threads", num_threads(), 1, 256);
+        cfg.seed = (uint64_t)opt_long(o, no, "--seed", 1, 0, 2147483647L);
+        cfg.verbose = opt(o, no, "--quiet") == NULL;
+    }
     TokMode mode = tok && !strcmp(tok, "chars") ? TOK_CHARS : TOK_WORDS;
+    WvFormat wfmt = fmt && !strcmp(fmt, "txt") ? WV_TXT : WV_BIN;
 
     char err[ERR_LEN];
     AtomicFile probe; /* an unwritable --out is found now, not after the training */
@@ -172,6 +253,11 @@ static int cmd_train(int argc, char **argv) {
     if (w2v_corpus_read(&c, corpus, mode, opt(o, no, "--keep-punct") != NULL, min_count, err)) die("%s", err);
     printf("corpus %s: %lld tokens, %lld kept in %d words seen %ld+ times (%.2f s)\n", corpus, (long long)c.tokens,
            (long long)c.words, c.vocab->n, min_count, now_seconds() - t0);
+    if (glove) {
+        train_glove(&c, corpus, o, no, out, wfmt, t0);
+        w2v_corpus_free(&c);
+        return 0;
+    }
     if (cfg.hs && c.vocab->n < 2) die("%s: hierarchical softmax needs at least 2 words in the vocabulary", corpus);
     printf("%s with %s, dim %d, window %d, %s%d, sample %g, %d epochs, alpha %g, %d threads\n",
            cfg.arch == W2V_CBOW ? "CBOW" : "skip-gram", cfg.hs ? "hierarchical softmax" : "negative sampling", cfg.dim,
@@ -182,8 +268,10 @@ static int cmd_train(int argc, char **argv) {
     W2vStats st;
     w2v_train(&c, &cfg, &w, &st);
     WordVectors *wv = wv_from_rows(c.vocab->words, w.in, w.V, w.dim, w.stride);
-    if (wv_save(wv, out, fmt && !strcmp(fmt, "txt") ? WV_TXT : WV_BIN, err)) die("%s", err);
+    if (wv_save(wv, out, wfmt, err)) die("%s", err);
     printf("saved %d vectors of %d dims to %s (%s format)\n", wv->n, wv->dim, out, fmt ? fmt : "bin");
+    char b1[32];
+    printf("time: training %.2f s; peak memory %s\n", st.wall_s, format_bytes((double)peak_rss_bytes(), b1, sizeof b1));
     printf("words=%lld wall_s=%.3f words_per_s=%.0f\n", (long long)st.words, st.wall_s, st.words_per_s);
     wv_free(wv);
     w2v_weights_free(&w);
@@ -402,6 +490,67 @@ static int cmd_plot(int argc, char **argv) {
     return rc < 0 ? 1 : 0;
 }
 
+/* ---- compare and crosslingual ------------------------------------------------------------------- */
+
+static int cmd_compare(int argc, char **argv) {
+    Opt o[] = {{"--vectors", 1, 0}, {"--names", 1, 0}, {"--pairs", 1, 0}, {"--questions", 1, 0}, {"--words", 1, 0}};
+    int no = (int)(sizeof o / sizeof *o);
+    parse_opts(argc, argv, 2, o, no, NULL, 0);
+    if (!opt(o, no, "--vectors")) bad_usage("%s", "compare needs --vectors V1,V2,...");
+    enum { MAXL = 64 };
+    char *lists[5], *items[5][MAXL];
+    int counts[5] = {0};
+    for (int k = 0; k < no; k++) {
+        lists[k] = opt(o, no, o[k].name) ? xstrdup(opt(o, no, o[k].name)) : NULL;
+        if (lists[k]) counts[k] = split_list(lists[k], items[k], MAXL, "compare: at most 64 items in a list%s");
+    }
+    if (counts[1] && counts[1] != counts[0]) bad_usage("%s", "--names needs one name per --vectors file");
+    WordVectors *wv[MAXL];
+    for (int k = 0; k < counts[0]; k++) wv[k] = load_vectors(items[0][k]);
+    char err[ERR_LEN];
+    int rc = wv_compare_print((const WordVectors *const *)wv, (const char *const *)(counts[1] ? items[1] : items[0]),
+                              counts[0], (const char *const *)items[2], counts[2], (const char *const *)items[3],
+                              counts[3], (const char *const *)items[4], counts[4], err);
+    if (rc) die("%s", err);
+    for (int k = 0; k < counts[0]; k++) wv_free(wv[k]);
+    for (int k = 0; k < no; k++) free(lists[k]);
+    return 0;
+}
+
+static int cmd_crosslingual(int argc, char **argv) {
+    Opt o[] = {{"--src", 1, 0}, {"--tgt", 1, 0}, {"--dict", 1, 0}, {"--ridge", 1, 0},
+               {"--plot", 1, 0}, {"--out", 1, 0}, {"--ascii", 0, 0}};
+    int no = (int)(sizeof o / sizeof *o);
+    parse_opts(argc, argv, 2, o, no, NULL, 0);
+    if (!opt(o, no, "--src") || !opt(o, no, "--tgt")) bad_usage("%s", "crosslingual needs --src V and --tgt V");
+    if (!opt(o, no, "--dict")) bad_usage("%s", "crosslingual needs --dict FILE");
+    double ridge = opt_double(o, no, "--ridge", 0.1, 0, 1e6);
+    const char *prefix = opt(o, no, "--out") ? opt(o, no, "--out") : "02_word2vec_crossling";
+    if (!*prefix || strchr(prefix, '/') || prefix[0] == '.') bad_usage("--out '%s' must be a plain name (plots go to out/)", prefix);
+    if (opt(o, no, "--ascii")) plot_set_ascii(1);
+    enum { MAXP = 64 };
+    char *items[MAXP], *list = opt(o, no, "--plot") ? xstrdup(opt(o, no, "--plot")) : NULL;
+    const char *ps[MAXP], *pt[MAXP];
+    int np = list ? split_list(list, items, MAXP, "--plot: at most 64 pairs%s") : 0;
+    for (int i = 0; i < np; i++) {
+        char *colon = strchr(items[i], ':');
+        if (!colon || colon == items[i] || !colon[1]) bad_usage("--plot: '%s' is not SOURCE:TARGET", items[i]);
+        *colon = 0;
+        ps[i] = items[i], pt[i] = colon + 1;
+    }
+    char err[ERR_LEN];
+    BiDict d;
+    if (bidict_load(&d, opt(o, no, "--dict"), err)) die("%s", err);
+    WordVectors *src = load_vectors(opt(o, no, "--src")), *tgt = load_vectors(opt(o, no, "--tgt"));
+    printf("source %s: %d words, dim %d; target %s: %d words, dim %d; dictionary %s: %d pairs\n", opt(o, no, "--src"),
+           src->n, src->dim, opt(o, no, "--tgt"), tgt->n, tgt->dim, opt(o, no, "--dict"), d.n);
+    if (xl_show(src, tgt, &d, ridge, ps, pt, np, prefix, err)) die("%s", err);
+    bidict_free(&d);
+    wv_free(src), wv_free(tgt);
+    free(list);
+    return 0;
+}
+
 /* ---- demo ------------------------------------------------------------------------------------- */
 
 static int cmd_demo(int argc, char **argv, int from) {
@@ -426,6 +575,8 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "similarity")) return cmd_similarity(argc, argv);
     if (!strcmp(cmd, "plot")) return cmd_plot(argc, argv);
     if (!strcmp(cmd, "demo")) return cmd_demo(argc, argv, 2);
+    if (!strcmp(cmd, "compare")) return cmd_compare(argc, argv);
+    if (!strcmp(cmd, "crosslingual")) return cmd_crosslingual(argc, argv);
     if (cmd[0] == '-') return cmd_demo(argc, argv, 1); /* `word2vec --full` */
-    bad_usage("unknown command '%s' (train, neighbors, analogy, similarity, plot, demo)", cmd);
+    bad_usage("unknown command '%s' (train, neighbors, analogy, similarity, plot, compare, crosslingual, demo)", cmd);
 }
