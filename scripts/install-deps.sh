@@ -8,6 +8,9 @@
 #                                   compare against: wanted
 #   scripts/install-deps.sh interop python3-gensim, which CI uses to read chapter 02's vector files
 #                                   back with another tool: wanted
+#   scripts/install-deps.sh valgrind valgrind, and clang for `make fuzz` (issue 9's checks): wanted
+#   scripts/install-deps.sh torch   python3-torch, for rewriting the tests' PyTorch fixtures
+#                                   (tests/make_fixtures*.py) and the PyTorch side of the benchmarks
 set -u
 what=${1:-test}
 need=() want=()
@@ -26,7 +29,12 @@ case $what in
     command -v fasttext >/dev/null 2>&1 || want+=(fasttext) ;;
   interop)
     /usr/bin/python3 -c 'import gensim' >/dev/null 2>&1 || want+=(python3-gensim) ;;
-  *) echo "usage: $0 test|demo|bench|interop" >&2; exit 2 ;;
+  valgrind)
+    command -v valgrind >/dev/null 2>&1 || want+=(valgrind)
+    command -v clang >/dev/null 2>&1 || want+=(clang) ;;
+  torch)
+    /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || want+=(python3-torch) ;;
+  *) echo "usage: $0 test|demo|bench|interop|valgrind|torch" >&2; exit 2 ;;
 esac
 pkgs=("${need[@]}" "${want[@]}")
 [ ${#pkgs[@]} -eq 0 ] && exit 0
