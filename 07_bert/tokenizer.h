@@ -2,13 +2,14 @@
  *
  * Behaves as Hugging Face's BertTokenizer (BasicTokenizer + WordpieceTokenizer, Python version):
  *   1. the special tokens [PAD] [UNK] [CLS] [SEP] [MASK] written literally in the text are kept
- *      as they are (never lower-cased or split);
+ *      as they are (never lower-cased or split); if do_lower_case, the rest is lower-cased one
+ *      character at a time (PreTrainedTokenizer.tokenize), so a capital sigma becomes σ;
  *   2. clean: drop U+0000, U+FFFD and control characters (Unicode category C*, except tab, CR,
  *      LF); white space (space, tab, CR, LF, category Zs) becomes a space;
  *   3. a space on each side of every CJK ideograph (BERT's ranges, see bert_is_chinese_char);
  *   4. Unicode NFC; split on white space;
- *   5. if do_lower_case: lower-case each word (Python's str.lower) and strip accents (NFD, then
- *      drop the nonspacing marks, category Mn);
+ *   5. if do_lower_case: lower-case each word (Python's str.lower, with its word-final ς) and
+ *      strip accents (NFD, then drop the nonspacing marks, category Mn);
  *   6. every punctuation character (ASCII 33-47, 58-64, 91-96, 123-126, category P*) becomes a
  *      word of its own;
  *   7. WordPiece: greedy longest-match-first over each word, continuation pieces prefixed "##";
@@ -98,8 +99,10 @@ int bert_tok_encode(const BertTokenizer *t, const char *text, size_t len, BertId
 int bert_tok_wordpiece(const BertTokenizer *t, const char *word, size_t len, int word_index,
                        BertIds *out);
 
-/* The basic tokenizer alone (steps 2-6 above; no special-token handling): calls fn for each word
- * (NOT NUL-terminated) with ctx. Returns the number of words. */
+/* The basic tokenizer alone (Hugging Face's BasicTokenizer: steps 2-6 above, no special tokens,
+ * no per-character lowering before, so "ΟΔΟΣ" gives "οδος" here and "οδοσ" in bert_tok_encode,
+ * exactly as in Python): calls fn for each word
+ * (NUL-terminated, len bytes) with ctx. Returns the number of words. */
 typedef void (*BertWordFn)(const char *word, size_t len, void *ctx);
 int bert_basic_tokenize(const char *text, size_t len, int do_lower_case, BertWordFn fn,
                         void *ctx);
