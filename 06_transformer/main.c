@@ -12,6 +12,7 @@
 #include "progress.h"
 #include "seq2seq.h"
 #include "tasks.h"
+#include "translate.h"
 #include "cli.h"
 #include "util.h"
 
@@ -34,6 +35,9 @@ static void usage_main(FILE *f) {
            "  example   C17: the article's self-attention worked example, step by step\n"
            "  heads     C18: multi-head attention, 8 heads of 3 dims on 4-dim inputs, every shape\n"
            "  order     C19: without positional encoding, 北京 gets the same vector in both word orders\n"
+           "  translate C20: the encoder-decoder transformer beside chapter 05's RNN with attention, trained\n"
+           "            for the same time on chapter 05's Tatoeba English->Chinese task (BLEU) or its\n"
+           "            synthetic task (exact match against length); attention heatmaps per head\n"
            "  reverse   the encoder-decoder trained on a synthetic task (reverse a digit string):\n"
            "            accuracy against length, time per epoch, attention maps per head\n"
            "  gpt       C21: a decoder-only transformer language model on characters, with samples\n"
@@ -83,6 +87,114 @@ static int cmd_order(int argc, char **argv) {
     double with_pe;
     demo_order((uint64_t)seed, (int)dim, (int)heads, &with_pe, 1);
     return 0;
+}
+
+/* ---- C20: the transformer beside chapter 05's model, on chapter 05's tasks ----------------------- */
+static void usage_translate(FILE *f) {
+    fprintf(f, "usage: transformer translate [options]\n"
+           "Train chapter 05's recurrent encoder-decoder with attention and this chapter's transformer, one after\n"
+           "the other, for the same wall-clock time on chapter 05's task; score both with chapter 05's code\n"
+           "(test BLEU, or exact match) and print the results side by side, by source length, with time per\n"
+           "epoch, examples and the transformer's encoder-decoder attention of every head for one sentence.\n"
+           "task (chapter 05's tasks.h)\n"
+           "  --task T            tatoeba, or a synthetic task: reverse, copy, sort   [tatoeba]\n"
+           "  --data FILE         Tatoeba TSV   [data/parallel/tatoeba-cmn-eng.tsv]\n"
+           "  --symbols N         synthetic: letters   [20]\n"
+           "  --min-len N         synthetic: shortest string   [2]\n"
+           "  --max-len N         synthetic: longest string   [30]\n"
+           "  --train-size N      synthetic: training strings   [60000]\n"
+           "  --test-per-len N    synthetic: test strings of every length   [100]\n"
+           "budget (the same for both models)\n"
+           "  --seconds S         training time of each model, wall clock   [20]\n"
+           "  --steps N           or at most N steps each (0: no limit)   [0]\n"
+           "transformer\n"
+           "  --dim C             width   [128]\n"
+           "  --heads H           [4]\n"
+           "  --ffn F             feed-forward width (0: 4C)   [0]\n"
+           "  --layers N          encoder blocks and decoder blocks (N each)   [2]\n"
+           "  --norm post|pre     [post]\n"
+           "  --act relu|gelu     [relu]\n"
+           "  --pos sin|learned   [sin]\n"
+           "  --dropout P         [0.1]\n"
+           "  --label-smoothing E [0.1]\n"
+           "  --batch B           pairs per step   [32]\n"
+           "  --warmup N          warm-up steps   [200]\n"
+           "  --lr-factor X       peak rate = X / sqrt(C * warmup)   [1]\n"
+           "  --buckets K         batches of similar length, sorted within chunks of K batches (0: random)   [50]\n"
+           "chapter 05's model\n"
+           "  --rnn-cell gru|lstm [gru]\n"
+           "  --rnn-attention A   additive, dot or none; 'off' trains the transformer alone   [additive]\n"
+           "  --rnn-hidden N      [tatoeba 256, synthetic 128: chapter 05's defaults]\n"
+           "  --rnn-lr X          Adam's rate, decayed along a cosine over the budget   [0.003]\n"
+           "both\n"
+           "  --seed N            initialisation, batch order, dropout   [1]\n"
+           "output\n"
+           "  --examples N        example outputs   [6]\n"
+           "  --heatmap TEXT      the sentence whose attention is drawn   [a test sentence of 7-9 tokens]\n"
+           "  --name NAME         prefix of the plot files   [06_translate]\n"
+           "  --out DIR           [out]\n"
+           "  --ascii             draw the plots in the terminal\n");
+}
+
+static int cmd_translate(int argc, char **argv) {
+    CompareOpts o = compare_defaults();
+    const char *task = "tatoeba", *norm = "post", *act = "relu", *pos = "sin", *out = "out";
+    const char *rnn_cell = "gru", *rnn_attn = "additive";
+    long symbols = o.synth.symbols, min_len = o.synth.min_len, max_len = o.synth.max_len;
+    long train_size = o.synth.n_train, test_per_len = o.synth.n_test_per_len, steps = 0;
+    long dim = o.tf.C, heads = o.tf.NH, ffn = 0, layers = o.tf.n_enc, batch = o.tf_train.batch;
+    long warmup = o.tf_train.warmup, buckets = o.tf_train.buckets, rnn_hidden = 0, seed = 1, examples = o.examples;
+    double seconds = o.seconds, dropout = o.tf.dropout, smoothing = o.tf.label_smoothing;
+    double lr_factor = o.tf_train.lr_factor, rnn_lr = o.rnn_cfg.lr;
+    int ascii = 0;
+    const Opt opts[] = {
+        {"--task", OPT_STR, &task, 0, 0},                  {"--data", OPT_STR, &o.data, 0, 0},
+        {"--symbols", OPT_LONG, &symbols, 2, 26},          {"--min-len", OPT_LONG, &min_len, 1, 1000},
+        {"--max-len", OPT_LONG, &max_len, 1, 1000},        {"--train-size", OPT_LONG, &train_size, 1, 1e8},
+        {"--test-per-len", OPT_LONG, &test_per_len, 1, 1e6}, {"--seconds", OPT_DOUBLE, &seconds, 0, 1e7},
+        {"--steps", OPT_LONG, &steps, 0, 1e9},             {"--dim", OPT_LONG, &dim, 1, 4096},
+        {"--heads", OPT_LONG, &heads, 1, 256},             {"--ffn", OPT_LONG, &ffn, 0, 65536},
+        {"--layers", OPT_LONG, &layers, 1, 48},            {"--norm", OPT_STR, &norm, 0, 0},
+        {"--act", OPT_STR, &act, 0, 0},                    {"--pos", OPT_STR, &pos, 0, 0},
+        {"--dropout", OPT_DOUBLE, &dropout, 0, 0.9},       {"--label-smoothing", OPT_DOUBLE, &smoothing, 0, 0.9},
+        {"--batch", OPT_LONG, &batch, 1, 4096},            {"--warmup", OPT_LONG, &warmup, 1, 1e8},
+        {"--lr-factor", OPT_DOUBLE, &lr_factor, 1e-6, 1e3}, {"--buckets", OPT_LONG, &buckets, 0, 1e6},
+        {"--rnn-cell", OPT_STR, &rnn_cell, 0, 0},          {"--rnn-attention", OPT_STR, &rnn_attn, 0, 0},
+        {"--rnn-hidden", OPT_LONG, &rnn_hidden, 2, 4096},  {"--rnn-lr", OPT_DOUBLE, &rnn_lr, 1e-7, 10},
+        {"--seed", OPT_LONG, &seed, 0, 1e15},              {"--examples", OPT_LONG, &examples, 0, 1000},
+        {"--heatmap", OPT_STR, &o.heatmap, 0, 0},          {"--name", OPT_STR, &o.name, 0, 0},
+        {"--out", OPT_STR, &out, 0, 0},                    {"--ascii", OPT_FLAG, &ascii, 0, 0},
+    };
+    cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), usage_translate);
+    if (seconds == 0 && steps == 0) cli_bad_usage("%s", "give --seconds or --steps (or both): training needs an end");
+    if (dim % heads) cli_bad_usage("--dim must be a multiple of --heads (%s)", "e.g. --dim 128 --heads 4");
+    if (min_len > max_len) cli_bad_usage("--min-len is larger than --max-len (%s)", "give min <= max");
+    o.synthetic = strcmp(task, "tatoeba") != 0;
+    if (o.synthetic && synth_parse_kind(task, &o.synth.kind))
+        cli_bad_usage("--task must be tatoeba, reverse, copy or sort, not '%s'", task);
+    o.synth.symbols = (int)symbols, o.synth.min_len = (int)min_len, o.synth.max_len = (int)max_len;
+    o.synth.n_train = (int)train_size, o.synth.n_test_per_len = (int)test_per_len;
+    o.seconds = seconds, o.steps = steps;
+    o.tf.C = (int)dim, o.tf.NH = (int)heads, o.tf.F = ffn ? (int)ffn : 4 * (int)dim, o.tf.n_enc = o.tf.n_dec = (int)layers;
+    o.tf.prenorm = parse_choice("--norm", norm, "post", "pre");
+    o.tf.act = parse_choice("--act", act, "relu", "gelu") ? FFN_GELU : FFN_RELU;
+    o.tf.learned_pos = parse_choice("--pos", pos, "sin", "learned");
+    o.tf.dropout = (float)dropout, o.tf.label_smoothing = (float)smoothing;
+    o.tf_train.batch = (int)batch, o.tf_train.warmup = warmup, o.tf_train.lr_factor = (float)lr_factor;
+    o.tf_train.buckets = (int)buckets, o.tf_train.seed = (uint64_t)seed;
+    if (!strcmp(rnn_attn, "off")) o.rnn = 0;
+    else if (strcmp(rnn_attn, "additive") && strcmp(rnn_attn, "dot") && strcmp(rnn_attn, "none"))
+        cli_bad_usage("--rnn-attention must be additive, dot, none or off, not '%s'", rnn_attn);
+    if (strcmp(rnn_cell, "gru") && strcmp(rnn_cell, "lstm")) cli_bad_usage("--rnn-cell must be gru or lstm, not '%s'", rnn_cell);
+    o.rnn_cfg.cell = rnn_cell, o.rnn_cfg.attention = rnn_attn, o.rnn_cfg.lr = (float)rnn_lr, o.rnn_cfg.seed = (uint64_t)seed;
+    o.rnn_cfg.hidden = (int)(rnn_hidden ? rnn_hidden : o.synthetic ? 128 : 256);
+    o.rnn_cfg.batch = (int)batch;
+    if (o.rnn_cfg.hidden % 2) cli_bad_usage("--rnn-hidden must be even (%s)", "the encoder is bidirectional");
+    o.examples = (int)examples;
+    if (ascii) plot_set_ascii(1);
+    plot_set_outdir(out);
+    int rc = compare_run(&o);
+    return rc < 0 ? 1 : rc;
 }
 
 /* ---- the encoder-decoder on the reversal task -------------------------------------------------- */
@@ -490,6 +602,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "example")) return cmd_example(argc, argv);
     if (!strcmp(cmd, "heads")) return cmd_heads(argc, argv);
     if (!strcmp(cmd, "order")) return cmd_order(argc, argv);
+    if (!strcmp(cmd, "translate")) return cmd_translate(argc, argv);
     if (!strcmp(cmd, "reverse")) return cmd_reverse(argc, argv);
     if (!strcmp(cmd, "gpt")) return cmd_gpt(argc, argv);
     if (!strcmp(cmd, "sample")) return cmd_sample(argc, argv);

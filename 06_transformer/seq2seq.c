@@ -198,7 +198,8 @@ void seq2seq_encode(Seq2Seq *m, const int *src, const unsigned char *src_pad, in
     }
 }
 
-void seq2seq_decode(Seq2Seq *m, const int *tgt_in, const unsigned char *tgt_pad, int T, Rng *rng) {
+/* The decoder stack over tgt_in (B,T), up to m->yout (B,T,C), without the output layer. */
+static void decode_stack(Seq2Seq *m, const int *tgt_in, const unsigned char *tgt_pad, int T, Rng *rng) {
     const Seq2SeqConfig *c = &m->cfg;
     if (T > c->max_tgt || T < 1) die("seq2seq_decode: target of %d positions (at most %d)", T, c->max_tgt);
     int C = c->C, L = c->n_dec, B = m->B, S = m->S, V = c->tgt_vocab;
@@ -218,8 +219,12 @@ void seq2seq_decode(Seq2Seq *m, const int *tgt_in, const unsigned char *tgt_pad,
     } else {
         m->yout = ys_at(m, L);
     }
+}
+
+void seq2seq_decode(Seq2Seq *m, const int *tgt_in, const unsigned char *tgt_pad, int T, Rng *rng) {
+    decode_stack(m, tgt_in, tgt_pad, T, rng);
     /* scores of every target word: the output layer is the target embedding, transposed */
-    linear_forward(m->logits, m->yout, m->tgt_emb, NULL, B * T, C, V);
+    linear_forward(m->logits, m->yout, m->tgt_emb, NULL, m->B * T, m->cfg.C, m->cfg.tgt_vocab);
 }
 
 float seq2seq_forward(Seq2Seq *m, const Seq2SeqBatch *b, Rng *rng, double *nll) {
@@ -283,7 +288,7 @@ void seq2seq_greedy(Seq2Seq *m, const int *src, const unsigned char *src_pad, in
                     int *out_len) {
     const Seq2SeqConfig *c = &m->cfg;
     if (max_out >= c->max_tgt) max_out = c->max_tgt - 1;
-    int V = c->tgt_vocab;
+    int V = c->tgt_vocab, C = c->C;
     seq2seq_encode(m, src, src_pad, B, S, NULL);
     int *in = xmalloc(sizeof(int) * (size_t)B * (max_out + 1));
     unsigned char *done = xcalloc((size_t)B, 1);
@@ -296,10 +301,16 @@ void seq2seq_greedy(Seq2Seq *m, const int *src, const unsigned char *src_pad, in
             in[b * t] = c->bos_id;
             for (int j = 1; j < t; j++) in[b * t + j] = j - 1 < out_len[b] ? out[b * max_out + j - 1] : c->eos_id;
         }
-        seq2seq_decode(m, in, NULL, t, NULL);
+        /* only the last position's scores are needed: the output layer (V x C per position, the
+         * largest product here) runs on B rows instead of B * t */
+        decode_stack(m, in, NULL, t, NULL);
+        float *last = m->dy[0]; /* scratch (B,C) */
+        for (int b = 0; b < B; b++)
+            memcpy(last + (size_t)b * C, m->yout + ((size_t)b * t + t - 1) * C, sizeof(float) * (size_t)C);
+        linear_forward(m->logits, last, m->tgt_emb, NULL, B, C, V);
         for (int b = 0; b < B; b++) {
             if (done[b]) continue;
-            const float *lg = m->logits + ((size_t)b * t + t - 1) * V;
+            const float *lg = m->logits + (size_t)b * V;
             int best = 0;
             for (int v = 1; v < V; v++)
                 if (lg[v] > lg[best]) best = v;
@@ -380,6 +391,29 @@ double seq2seq_exact_match(Seq2Seq *m, const PairSet *set, int max_len, int *cor
     return set->n ? (double)right / set->n : 0;
 }
 
+/* Length bucketing: sort each chunk of the shuffled order by (source length, target length), so
+ * that consecutive pairs, hence the pairs of one batch, have similar lengths. */
+typedef struct {
+    int key, idx;
+} LenKey;
+
+static int cmp_lenkey(const void *a, const void *b) {
+    const LenKey *x = a, *y = b;
+    return x->key != y->key ? (x->key < y->key ? -1 : 1) : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static void sort_chunks_by_length(int *order, const PairSet *set, int chunk, LenKey *keys) {
+    for (int a = 0; a < set->n; a += chunk) {
+        int n = set->n - a < chunk ? set->n - a : chunk;
+        for (int j = 0; j < n; j++) {
+            const Pair *p = &set->pairs[order[a + j]];
+            keys[j] = (LenKey){p->src_len * 65536 + p->tgt_len, order[a + j]};
+        }
+        qsort(keys, (size_t)n, sizeof *keys, cmp_lenkey);
+        for (int j = 0; j < n; j++) order[a + j] = keys[j].idx;
+    }
+}
+
 void seq2seq_train(Seq2Seq *m, const PairSet *train, const PairSet *valid, const Seq2SeqTrainOptions *o,
                    Seq2SeqTrainStats *st) {
     memset(st, 0, sizeof *st);
@@ -405,12 +439,19 @@ void seq2seq_train(Seq2Seq *m, const PairSet *train, const PairSet *valid, const
     progress_start(&pr, sched.total_steps, "tok");
     double train_time = 0;
     int stop = 0;
+    int *batch_order = xmalloc(sizeof(int) * (size_t)steps_per_epoch);
+    LenKey *keys = o->buckets > 0 ? xmalloc(sizeof *keys * (size_t)o->buckets * Bmax) : NULL;
     for (int ep = 0; ep < epochs && !stop; ep++) {
         rng_shuffle(&rng, order, (size_t)train->n);
+        for (int k = 0; k < steps_per_epoch; k++) batch_order[k] = k;
+        if (o->buckets > 0) {
+            sort_chunks_by_length(order, train, o->buckets * Bmax, keys);
+            rng_shuffle(&rng, batch_order, (size_t)steps_per_epoch);
+        }
         double t0 = now_seconds(), loss_sum = 0;
         int nsteps = 0;
-        for (int i = 0; i < train->n && !stop; i += Bmax) {
-            int B = train->n - i < Bmax ? train->n - i : Bmax;
+        for (int k = 0; k < steps_per_epoch && !stop; k++) {
+            int i = batch_order[k] * Bmax, B = train->n - i < Bmax ? train->n - i : Bmax;
             for (int j = 0; j < B; j++) ps[j] = &train->pairs[order[i + j]];
             seq2seq_batch_make(&b, &m->cfg, ps, B);
             float loss = seq2seq_forward(m, &b, &rng, NULL);
@@ -423,6 +464,7 @@ void seq2seq_train(Seq2Seq *m, const PairSet *train, const PairSet *valid, const
             st->steps++, nsteps++, loss_sum += loss, st->tokens += b.ntokens;
             if (o->log_every > 0 && st->steps % o->log_every == 0) progress_line(&pr, st->steps, loss, lr, st->tokens);
             if (o->max_seconds > 0 && train_time + (now_seconds() - t0) >= o->max_seconds) stop = 1;
+            if (o->max_steps > 0 && st->steps >= o->max_steps) stop = 1;
         }
         double dt = now_seconds() - t0;
         train_time += dt;
@@ -433,11 +475,11 @@ void seq2seq_train(Seq2Seq *m, const PairSet *train, const PairSet *valid, const
             printf("epoch %3d | %5.1f s | train loss %.4f (label-smoothed) | valid cross-entropy %.4f nats, "
                    "next-token accuracy %.1f%%%s\n",
                    e + 1, dt, st->train_loss[e], st->valid_nll[e], 100 * st->valid_acc[e],
-                   stop ? " (time budget reached)" : "");
+                   stop ? " (budget reached)" : "");
         fflush(stdout);
     }
     st->seconds = train_time;
     adam_free(&as);
-    free(order), free(ps);
+    free(order), free(ps), free(batch_order), free(keys);
     seq2seq_batch_free(&b);
 }

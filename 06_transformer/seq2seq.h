@@ -135,9 +135,14 @@ typedef struct {
     long warmup;         /* steps of linear warm-up (paper: 4000) */
     float clip;          /* gradient norm clipping (0: none) */
     double max_seconds;  /* training-time budget (0: none) */
+    long max_steps;      /* step budget (0: none); whichever of the three budgets ends first stops */
     int log_every;       /* steps between progress lines (0: only per epoch) */
     uint64_t seed;       /* shuffling and dropout */
     int quiet;           /* no per-epoch lines */
+    int buckets;         /* 0: batches of random pairs; K > 0: every epoch, the shuffled pairs are cut
+                            into chunks of K batches, each chunk sorted by length and cut into
+                            batches, and the batches shuffled: pairs of similar length share a batch,
+                            so little of it is padding (real sentences vary in length) */
 } Seq2SeqTrainOptions;
 Seq2SeqTrainOptions seq2seq_train_defaults(void);
 
