@@ -20,7 +20,7 @@
  * project's "classifier_pooling" ("cls", "mean", "first-token"; transformers knows only "cls").
  * vocab.txt and tokenizer_config.json (do_lower_case) are copied from the starting model.
  *
- * Builds on: model.h (the encoder, its backward), hfdir.h (model directories), tokenizer.h,
+ * Builds on: model.h (the encoder, its backward), bertdir.h (model directories), tokenizer.h,
  * finetune_data.h (TSV files, labels, scores), common/optim.h (AdamW, schedules).
  * Leaves out: regression heads, token classification (NER), gradient accumulation, early stopping
  * on a dev set (the budget is fixed, which is what C25 compares).
@@ -81,6 +81,7 @@ typedef struct {
     int *len;          /* n */
     int *label;        /* n (copied from the TsvData; -1 when unlabelled) */
     long truncated;    /* examples that were cut */
+    int pad_id;        /* the tokenizer's [PAD], for batches */
 } BertExamples;
 void bert_examples_encode(BertExamples *e, const BertTokenizer *tok, const TsvData *d, int max_len);
 void bert_examples_free(BertExamples *e);
@@ -115,15 +116,13 @@ FtReport bert_cls_train(BertClassifier *c, const BertExamples *train, const FtOp
 double bert_cls_predict(BertClassifier *c, const BertExamples *e, int batch, int *pred, float *prob);
 
 /* ---- model directories ------------------------------------------------------------------------- */
-/* vocab.txt + tokenizer_config.json's do_lower_case (default 1, as BertTokenizer) of DIR. */
-int bert_dir_load_tokenizer(const char *dir, BertTokenizer *tok, char *err);
-int bert_dir_save_tokenizer(const char *dir, const BertTokenizer *tok, char *err);
 /* Save encoder + head + labels + tokenizer into dir (see the top of this file). */
 int bert_cls_save(const BertClassifier *c, const LabelSet *labels, const BertTokenizer *tok, const char *dir,
                   char *err);
 /* Load a directory written by bert_cls_save (or by transformers' BertForSequenceClassification):
  * the encoder into *m (bert_init'ed here for maxB x maxT), the head into *c, the labels, the
- * tokenizer. Returns 0 or -1 with err set (everything freed). */
+ * tokenizer. maxT is cut to max_position_embeddings (0: that). Returns 0 or -1 with err set
+ * (everything freed). */
 int bert_cls_load(const char *dir, Bert *m, BertClassifier *c, LabelSet *labels, BertTokenizer *tok, int maxB,
                   int maxT, char *err);
 
