@@ -22,6 +22,11 @@
  * (the same name on every call; removed at exit). Returns the path. */
 const char *fuzz_file(const uint8_t *data, size_t size);
 
+/* The same into a file called name inside a temporary directory private to this process (for
+ * readers of model directories); the directory's path is returned by fuzz_dir. */
+const char *fuzz_file_in(const char *name, const uint8_t *data, size_t size);
+const char *fuzz_dir(void);
+
 /* Abort (a crash the fuzzer reports) when a reader refused input without saying why. */
 void fuzz_expect_message(int failed, const char *err);
 

@@ -1,0 +1,24 @@
+/* fuzz_bert_dir.c - a model directory's model.safetensors (07_bert/hfdir.h, bert_load_dir) beside
+ * a valid config.json of a tiny model: any bytes load into a model or are refused with a message
+ * naming the tensor or the byte. */
+#include <string.h>
+
+#include "07_bert/hfdir.h"
+#include "fuzz.h"
+#include "util.h"
+
+int fuzz_bert_dir(const uint8_t *data, size_t size) {
+    static const char config[] =
+        "{\"vocab_size\": 20, \"hidden_size\": 8, \"num_hidden_layers\": 1, \"num_attention_heads\": 2, "
+        "\"intermediate_size\": 16, \"max_position_embeddings\": 16, \"type_vocab_size\": 2, "
+        "\"hidden_act\": \"gelu\", \"layer_norm_eps\": 1e-12}";
+    fuzz_file_in("config.json", (const uint8_t *)config, strlen(config));
+    fuzz_file_in("model.safetensors", data, size);
+    char err[ERR_LEN] = "";
+    Bert m;
+    int rc = bert_load_dir(fuzz_dir(), &m, 1, 0, NULL, err);
+    fuzz_expect_message(rc != 0, err);
+    if (rc == 0) bert_free(&m);
+    return 0;
+}
+FUZZ_ENTRY_POINT(bert_dir)
