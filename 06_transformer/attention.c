@@ -258,6 +258,7 @@ void mha_forward(Mha *m, const MhaWeights *w, float *out, const float *xq, const
     /* 2. attend in every head at once (heads are strided views, see attention.h); ctx (B,Tq,D) is
      * the concatenation of the NH head outputs of hd values each. */
     uint64_t seed = m->dropped ? rng_u64(rng) : 0;
+    m->seed = seed;
     attention_forward(m->ctx, m->att, m->attd, m->dmask, m->q, m->k, m->v, key_pad, causal, B, Tq, Tk, m->NH, m->hd,
                       1.0f / sqrtf((float)m->hd), m->dropped ? m->p_drop : 0.0f, seed);
     /* 3. mix the heads back to the model width: out (B*Tq, C) = ctx Wo^T + bo */

@@ -93,6 +93,10 @@ typedef struct {
     float p_drop;                 /* dropout on the attention weights (0 = none) */
     /* the last forward's shape and masks (key_pad is the caller's, kept by pointer) */
     int B, Tq, Tk, causal, dropped;
+    uint64_t seed;                /* the attention-dropout seed drawn by the last forward (0 without
+                                   * dropout): attention_forward with it regenerates the same masks,
+                                   * so a caller may recompute att/attd/dmask/ctx for the backward
+                                   * instead of keeping them (chapter 07 does, to save memory) */
     const unsigned char *key_pad;
     float *q, *k, *v;             /* (B,Tq,D), (B,Tk,D), (B,Tk,D) projections */
     float *att, *attd, *dmask;    /* (B,NH,Tq,Tk) weights; dropped weights and factors if p_drop > 0 */

@@ -137,6 +137,45 @@ static void carve(const Bert *m, BertWeights *bw, float **P) {
     if (next != n) die("bert: carved %d of %d tensors", next, n);
 }
 
+/* Point every block's temporaries and scratch at block 0's (see "Memory" in model.h). The blocks'
+ * own copies are never touched, so they cost address space but no memory (calloc'd pages are
+ * mapped on first write). Which buffers may be shared follows from blocks.c, layers.c and
+ * attention.c: a forward writes a, f, ctx, att, attd, dmask and the FFN's activation and reads them
+ * back within the same call, except the last four (and the FFN activation) which the backward
+ * reads, and which bert_backward recomputes first; the d* buffers and the residual's dsum are
+ * zeroed or written before being read inside one backward. The FFN's dh may even be its
+ * activation: ffn_backward reads the activation once, before it zeroes dh. */
+static void share_buffers(Bert *m) {
+    EncoderBlock *s = &m->blk[0];
+    for (int l = 0; l < m->cfg.layers; l++) {
+        EncoderBlock *e = &m->blk[l];
+        e->a = s->a, e->f = s->f, e->dx1 = s->dx1, e->da = s->da, e->df = s->df, e->dh = s->dh;
+        Mha *a = &e->attn;
+        a->ctx = s->attn.ctx, a->att = s->attn.att, a->attd = s->attn.attd, a->dmask = s->attn.dmask;
+        a->scratch = s->attn.scratch, a->dq = s->attn.dq, a->dk = s->attn.dk, a->dv = s->attn.dv;
+        a->dctx = s->attn.dctx;
+        e->ffn.a = s->ffn.a, e->ffn.da = s->ffn.da, e->ffn.dh = s->ffn.a;
+        e->r1.dsum = e->r2.dsum = s->r1.dsum;
+    }
+    m->att_layer = m->ffn_layer = -1;
+}
+
+/* Put layer l's attention core (weights, dropped weights and masks, heads' outputs) back into the
+ * shared buffers: attention_forward again on the kept q, k, v with the forward's seed. */
+static void recompute_attention(Bert *m, int l) {
+    if (m->att_layer == l) return;
+    Mha *a = &m->blk[l].attn;
+    attention_forward(a->ctx, a->att, a->attd, a->dmask, a->q, a->k, a->v, m->pad, 0, m->B, m->T, m->T, a->NH, a->hd,
+                      1.0f / sqrtf((float)a->hd), a->dropped ? a->p_drop : 0.0f, a->seed);
+    m->att_layer = l;
+}
+
+const float *bert_attention_weights(Bert *m, int l) {
+    if (l < 0 || l >= m->cfg.layers) die("bert_attention_weights: layer %d of %d", l, m->cfg.layers);
+    recompute_attention(m, l);
+    return m->blk[l].attn.att;
+}
+
 int bert_init(Bert *m, const BertConfig *c, int maxB, int maxT, char *err) {
     memset(m, 0, sizeof *m);
     if (bert_config_check(c, err)) return -1;
@@ -161,9 +200,12 @@ int bert_init(Bert *m, const BertConfig *c, int maxB, int maxT, char *err) {
     free(ptrs);
     BlockConfig bc = block_config(c);
     m->blk = xmalloc(sizeof *m->blk * (size_t)c->layers);
+    m->blk_own = xmalloc(sizeof *m->blk * (size_t)c->layers);
     for (int i = 0; i < c->layers; i++) encoder_block_init(&m->blk[i], &bc, maxB, maxT);
+    memcpy(m->blk_own, m->blk, sizeof *m->blk * (size_t)c->layers);
+    share_buffers(m);
     size_t N = (size_t)maxB * maxT, n = N * c->hidden, nb = (size_t)maxB * c->hidden;
-    m->emb = fbuf(n), m->emb_ln = fbuf(n), m->emb_mask = fbuf(n);
+    m->emb = fbuf(n), m->emb_mask = fbuf(n);
     m->emb_mean = fbuf(N), m->emb_rstd = fbuf(N);
     m->xs = fbuf(n * (size_t)(c->layers + 1));
     m->cls = fbuf(nb), m->pooled = fbuf(nb), m->dcls = fbuf(nb);
@@ -184,15 +226,17 @@ void bert_init_weights(Bert *m, Rng *rng) {
 
 static void mlm_free_buffers(Bert *m) {
     float *b[] = {m->mlm_in, m->mlm_h, m->mlm_g, m->mlm_t, m->mlm_mean, m->mlm_rstd, m->mlm_logits,
-                  m->mlm_probs, m->mlm_dlogits, m->mlm_dt, m->mlm_dg, m->mlm_dh, m->mlm_din};
+                  m->mlm_pbuf, m->mlm_dt, m->mlm_dg, m->mlm_dh, m->mlm_din};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++) free(b[i]);
 }
 
 void bert_free(Bert *m) {
-    if (m->blk)
+    if (m->blk) {
+        memcpy(m->blk, m->blk_own, sizeof *m->blk * (size_t)m->cfg.layers); /* their own buffers */
         for (int i = 0; i < m->cfg.layers; i++) encoder_block_free(&m->blk[i]);
-    free(m->blk), free(m->w.layer), free(m->g.layer), free(m->w.rel), free(m->g.rel);
-    float *b[] = {m->emb, m->emb_ln, m->emb_mask, m->emb_mean, m->emb_rstd, m->xs, m->cls, m->pooled,
+    }
+    free(m->blk), free(m->blk_own), free(m->w.layer), free(m->g.layer), free(m->w.rel), free(m->g.rel);
+    float *b[] = {m->emb, m->emb_mask, m->emb_mean, m->emb_rstd, m->xs, m->cls, m->pooled,
                   m->dcls, m->nsp_out, m->nsp_probs, m->dhidden, m->dpooled, m->dx[0], m->dx[1]};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++) free(b[i]);
     mlm_free_buffers(m);
@@ -221,13 +265,13 @@ void bert_forward(Bert *m, const int *ids, const int *segs, const unsigned char 
         for (int k = 0; k < C; k++) e[k] += ty[k];
     }
     m->dropped = rng && c->hidden_dropout > 0;
-    float *x = xs_at(m, 0);
-    layernorm_forward(m->dropped ? m->emb_ln : x, m->emb_mean, m->emb_rstd, m->emb, m->w.emb_ln.w, m->w.emb_ln.b,
-                      (int)N, C, c->ln_eps);
-    if (m->dropped) dropout_forward(x, m->emb_mask, m->emb_ln, n, c->hidden_dropout, rng);
+    float *x = xs_at(m, 0), *normed = m->dropped ? m->dx[0] : x; /* dx[0]: free until the backward */
+    layernorm_forward(normed, m->emb_mean, m->emb_rstd, m->emb, m->w.emb_ln.w, m->w.emb_ln.b, (int)N, C, c->ln_eps);
+    if (m->dropped) dropout_forward(x, m->emb_mask, normed, n, c->hidden_dropout, rng);
     /* the stack: no causal mask, every position sees every non-padding position */
     for (int l = 0; l < c->layers; l++)
         encoder_block_forward(&m->blk[l], &m->w.layer[l], xs_at(m, l + 1), xs_at(m, l), B, T, pad, 0, rng);
+    m->att_layer = m->ffn_layer = c->layers - 1;
     m->hidden = xs_at(m, c->layers);
     /* the pooler: the [CLS] position's state through one more tanh layer */
     for (int b = 0; b < B; b++) memcpy(m->cls + (size_t)b * C, m->hidden + (size_t)b * T * C, sizeof(float) * C);
@@ -261,8 +305,14 @@ void bert_backward(Bert *m, const float *dhidden, const float *dpooled) {
         linear_backward(NULL, m->g.pool_w, m->g.pool_b, dpre, m->cls, m->w.pool_w, B, C, C);
     }
     for (int l = c->layers - 1; l >= 0; l--) {
+        /* the shared buffers hold the last layer's attention core and GELU output after the
+         * forward; the other layers' are recomputed (see "Memory" in model.h) */
+        recompute_attention(m, l);
+        EncoderBlock *e = &m->blk[l];
+        if (m->ffn_layer != l) gelu_forward(e->ffn.a, e->ffn.h, (size_t)N * c->intermediate);
         zero(dprev, n);
-        encoder_block_backward(&m->blk[l], &m->w.layer[l], &m->g.layer[l], dprev, dcur, xs_at(m, l));
+        encoder_block_backward(e, &m->w.layer[l], &m->g.layer[l], dprev, dcur, xs_at(m, l));
+        m->ffn_layer = -1; /* the backward wrote its gradient over the GELU output */
         float *t = dcur;
         dcur = dprev, dprev = t;
     }
@@ -288,7 +338,7 @@ static void mlm_reserve(Bert *m, int npos) {
     size_t nc = (size_t)cap * m->cfg.hidden, nv = (size_t)cap * m->cfg.vocab_size;
     m->mlm_in = fbuf(nc), m->mlm_h = fbuf(nc), m->mlm_g = fbuf(nc), m->mlm_t = fbuf(nc);
     m->mlm_mean = fbuf((size_t)cap), m->mlm_rstd = fbuf((size_t)cap);
-    m->mlm_logits = fbuf(nv), m->mlm_probs = fbuf(nv), m->mlm_dlogits = fbuf(nv);
+    m->mlm_logits = fbuf(nv), m->mlm_pbuf = NULL; /* the second (n,V) buffer only for fill-mask */
     m->mlm_dt = fbuf(nc), m->mlm_dg = fbuf(nc), m->mlm_dh = fbuf(nc), m->mlm_din = fbuf(nc);
     m->mlm_cap = cap;
 }
@@ -325,11 +375,14 @@ float bert_mlm_forward(Bert *m, const int *pos, const int *targets, int npos, do
     /* tied decoder: the scores of every word are dot products with its input embedding */
     linear_forward(m->mlm_logits, m->mlm_t, m->w.word, m->w.mlm_bias, npos, C, V);
     if (!targets) {
+        if (!m->mlm_pbuf) m->mlm_pbuf = fbuf((size_t)m->mlm_cap * V);
+        m->mlm_probs = m->mlm_pbuf;
         softmax_forward(m->mlm_probs, m->mlm_logits, npos, V);
         return 0.0f;
     }
+    m->mlm_probs = m->mlm_logits; /* in place: training needs the probabilities only */
     float loss = crossentropy_forward(m->mlm_probs, m->mlm_logits, targets, npos, V);
-    if (acc) *acc = argmax_accuracy(m->mlm_logits, targets, npos, V);
+    if (acc) *acc = argmax_accuracy(m->mlm_probs, targets, npos, V);
     return loss;
 }
 
@@ -337,10 +390,20 @@ void bert_mlm_backward(Bert *m, float dloss, float *dhidden) {
     int n = m->mlm_n, C = m->cfg.hidden, V = m->cfg.vocab_size;
     if (n <= 0 || !m->mlm_targets) return;
     size_t nc = (size_t)n * C;
-    zero(m->mlm_dlogits, (size_t)n * V);
-    crossentropy_backward(m->mlm_dlogits, m->mlm_probs, m->mlm_targets, n, V, dloss);
+    /* d loss / d logits = (p - onehot(target)) / count, written over p (rows without a target: 0) */
+    int count = 0;
+    for (int i = 0; i < n; i++) count += m->mlm_targets[i] >= 0;
+    float scale = count ? dloss / (float)count : 0.0f, *dlogits = m->mlm_probs;
+    const int *tg = m->mlm_targets;
+#pragma omp parallel for if ((size_t)n * V > 32768)
+    for (int i = 0; i < n; i++) {
+        float *d = dlogits + (size_t)i * V;
+        float s = tg[i] >= 0 ? scale : 0.0f;
+        for (int v = 0; v < V; v++) d[v] *= s;
+        if (tg[i] >= 0) d[tg[i]] -= s;
+    }
     zero(m->mlm_dt, nc);
-    linear_backward(m->mlm_dt, m->g.word, m->g.mlm_bias, m->mlm_dlogits, m->mlm_t, m->w.word, n, C, V);
+    linear_backward(m->mlm_dt, m->g.word, m->g.mlm_bias, dlogits, m->mlm_t, m->w.word, n, C, V);
     zero(m->mlm_dg, nc);
     layernorm_backward(m->mlm_dg, m->g.mlm_ln.w, m->g.mlm_ln.b, m->mlm_dt, m->mlm_g, m->w.mlm_ln.w, m->mlm_mean,
                        m->mlm_rstd, n, C);

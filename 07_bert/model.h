@@ -111,13 +111,15 @@ typedef struct {
     Params p;                    /* weights and gradients, Hugging Face names */
     BertWeights w, g;
     int has;                     /* BERT_HAS_* */
-    EncoderBlock *blk;           /* L blocks' activations */
+    EncoderBlock *blk;           /* L blocks' activations (see "Memory" below) */
+    EncoderBlock *blk_own;       /* the blocks as encoder_block_init made them, for bert_free */
+    int att_layer, ffn_layer;    /* whose attention core / GELU output the shared buffers hold (-1: none) */
     /* the last forward */
     int B, T, dropped;
     const int *ids, *segs;       /* the caller's arrays, kept by pointer until the backward */
     const unsigned char *pad;
     float *emb;                  /* (B,T,C) word + position + type, before the layer norm (C22) */
-    float *emb_mean, *emb_rstd, *emb_ln, *emb_mask; /* embedding layer norm and dropout */
+    float *emb_mean, *emb_rstd, *emb_mask; /* embedding layer norm and dropout */
     float *xs;                   /* (L+1) x (B,T,C): each block's input; xs + L*B*T*C is the output */
     float *hidden;               /* (B,T,C) the last layer's hidden states (points into xs) */
     float *cls;                  /* (B,C) hidden at t = 0 */
@@ -126,8 +128,9 @@ typedef struct {
     int mlm_n, mlm_cap;
     const int *mlm_pos, *mlm_targets;
     float *mlm_in, *mlm_h, *mlm_g, *mlm_t, *mlm_mean, *mlm_rstd; /* (n,C): gathered, dense, GELU, LN */
-    float *mlm_logits, *mlm_probs; /* (n,V): scores and their softmax (fill-mask reads these) */
-    float *mlm_dlogits, *mlm_dt, *mlm_dg, *mlm_dh, *mlm_din;
+    float *mlm_logits, *mlm_probs; /* (n,V): scores and their softmax; see bert_mlm_forward */
+    float *mlm_pbuf;             /* the softmax's own buffer (without targets only) */
+    float *mlm_dt, *mlm_dg, *mlm_dh, *mlm_din;
     /* the NSP head's last forward */
     const int *nsp_labels;
     float *nsp_out, *nsp_probs;  /* (B,2) */
@@ -135,6 +138,17 @@ typedef struct {
     float *dhidden, *dpooled;    /* (B,T,C), (B,C): what the heads send down; see bert_zero_dheads */
     float *dx[2], *dcls;
 } Bert;
+
+/* Memory. What a backward needs is kept per layer: the block's input, q, k, v, the FFN's input
+ * to its GELU, the layer norms' inputs and statistics, the dropout masks of the residual paths.
+ * Everything else is shared by the L blocks, because only one block runs at a time: the forward's
+ * temporaries, the backward's scratch, and the attention core of a layer (the T x T weights, their
+ * dropout masks and the heads' outputs, 3 x B*NH*T*T + B*T*C floats), which the backward recomputes
+ * from the kept q, k, v and the dropout seed, exactly (same function, same seed). The GELU's output
+ * is recomputed from its input the same way. This is FlashAttention's trade (recompute rather than
+ * store the attention matrix) in its simplest form: about 5% more arithmetic for about 40% less
+ * memory in the benchmark's configuration. So after a forward, m->blk[l].attn.att holds the last
+ * layer's attention weights only; bert_attention_weights gives any layer's. */
 
 /* Allocate the parameters (all zero) and buffers for batches up to maxB x maxT (maxT <= max_pos
  * with absolute positions). Returns 0, or -1 with err set (bad config or sizes). */
@@ -154,13 +168,21 @@ void bert_forward(Bert *m, const int *ids, const int *segs, const unsigned char 
 void bert_backward(Bert *m, const float *dhidden, const float *dpooled);
 /* Zero m->dhidden and m->dpooled for the last forward's B x T (before the heads' backwards). */
 void bert_zero_dheads(Bert *m);
+/* Layer l's attention weights (B,NH,T,T) of the last forward (before dropout; rows sum to 1 over
+ * the non-padding keys), recomputed into the shared buffer: valid until the next forward,
+ * backward or call. */
+const float *bert_attention_weights(Bert *m, int l);
 
 /* ---- the masked-LM head ----------------------------------------------------------------------
  * On npos flat positions pos[i] = b*T + t of the last forward: logits (npos,V) =
  * LN(GELU(W h + b)) E^T + bias, E the word embeddings. targets (npos) or NULL; negative targets
  * are not counted. Returns the mean cross-entropy over counted positions (0 if none) and, if acc
- * is not NULL, the fraction of them whose argmax is the target. m->mlm_logits and m->mlm_probs
- * (softmax) hold (npos,V) afterwards. pos and targets are kept by pointer until the backward. */
+ * is not NULL, the fraction of them whose argmax is the target. pos and targets are kept by
+ * pointer until the backward.
+ * Afterwards m->mlm_probs (npos,V) holds the softmax. Without targets (fill-mask) m->mlm_logits
+ * holds the logits too; with targets (training) the softmax is taken in place, so mlm_logits ==
+ * mlm_probs, and the backward then overwrites them with the logits' gradient (one (npos,V) buffer
+ * instead of three: 39 MB less in the benchmark). */
 float bert_mlm_forward(Bert *m, const int *pos, const int *targets, int npos, double *acc);
 /* d(dloss * loss): dhidden (B,T,C) += at the positions; head weights and word embeddings +=. */
 void bert_mlm_backward(Bert *m, float dloss, float *dhidden);

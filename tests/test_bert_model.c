@@ -153,7 +153,7 @@ END_TEST
 
 static BertConfig tiny_config(BertPosKind pos) {
     BertConfig c = bert_config_default();
-    c.vocab_size = 11, c.hidden = 8, c.layers = 1, c.heads = 2, c.intermediate = 12, c.max_pos = 6, c.type_vocab = 2;
+    c.vocab_size = 11, c.hidden = 8, c.layers = 2, c.heads = 2, c.intermediate = 12, c.max_pos = 6, c.type_vocab = 2;
     c.ln_eps = 1e-5f, c.hidden_dropout = 0, c.attn_dropout = 0, c.init_range = 0.4f;
     c.position = pos, c.max_rel = 2;
     return c;
@@ -184,7 +184,14 @@ typedef struct {
     float *r, *r2; /* random weights of sum(hidden * r) + sum(pooled * r2) */
     int mode;      /* 0: the whole pretraining loss; 1: sum(hidden r) + sum(pooled r2); 2: MLM head alone
                     * on m->hidden; 3: NSP head alone on m->pooled */
+    int dropout;   /* run with dropout, the same masks every time (a fixed seed) */
 } GcCtx;
+
+static Rng *gc_rng(GcCtx *c, Rng *r) {
+    if (!c->dropout) return NULL;
+    rng_seed(r, 99);
+    return r;
+}
 
 static double gc_loss(void *ctx) {
     GcCtx *c = ctx;
@@ -192,13 +199,15 @@ static double gc_loss(void *ctx) {
     int C = m->cfg.hidden;
     if (c->mode == 2) return bert_mlm_forward(m, MPOS, MTG, 3, NULL);
     if (c->mode == 3) return bert_nsp_forward(m, NSPL, NULL);
-    bert_forward(m, IDS, SEGS, PAD, B_, T_, NULL);
+    Rng r;
+    bert_forward(m, IDS, SEGS, PAD, B_, T_, gc_rng(c, &r));
     if (c->mode == 1) return dot_loss(m->hidden, c->r, (size_t)B_ * T_ * C) + dot_loss(m->pooled, c->r2, (size_t)B_ * C);
     return (double)bert_mlm_forward(m, MPOS, MTG, 3, NULL) + bert_nsp_forward(m, NSPL, NULL);
 }
 
-static void gradcheck_model(BertPosKind pos) {
+static void gradcheck_model(BertPosKind pos, int dropout) {
     BertConfig cfg = tiny_config(pos);
+    if (dropout) cfg.hidden_dropout = 0.1f, cfg.attn_dropout = 0.2f;
     Bert m;
     char err[ERR_LEN];
     ck_assert_msg(bert_init(&m, &cfg, B_, T_, err) == 0, "%s", err);
@@ -206,10 +215,12 @@ static void gradcheck_model(BertPosKind pos) {
     int C = cfg.hidden;
     float r[B_ * T_ * 8], r2[B_ * 8];
     fill_uniform(r, sizeof r / sizeof *r, -1, 1, 5), fill_uniform(r2, sizeof r2 / sizeof *r2, -1, 1, 6);
-    GcCtx c = {&m, r, r2, 0};
-    /* the whole pretraining loss: both heads, the encoder layer with a padded sequence, embeddings */
+    GcCtx c = {&m, r, r2, 0, dropout};
+    Rng rr;
+    /* the whole pretraining loss: both heads, two encoder layers with a padded sequence (the first
+     * one's attention recomputed in the backward), embeddings */
     params_zero_grad(&m.p);
-    bert_pretrain_grads(&m, IDS, SEGS, PAD, B_, T_, MPOS, MTG, 3, NSPL, NULL);
+    bert_pretrain_grads(&m, IDS, SEGS, PAD, B_, T_, MPOS, MTG, 3, NSPL, gc_rng(&c, &rr));
     GradCheck g = gradcheck(gc_loss, &c, m.p.data, m.p.grad, m.p.total, H, ATOL, RTOL, 0);
     ck_assert_msg(g.worst <= 1, "pretraining loss: parameter %zu (%g vs %g), err %g", g.worst_index, g.analytic,
                   g.numeric, g.worst);
@@ -221,6 +232,17 @@ static void gradcheck_model(BertPosKind pos) {
     g = gradcheck(gc_loss, &c, m.p.data, m.p.grad, m.p.total, H, ATOL, RTOL, 0);
     ck_assert_msg(g.worst <= 1, "encoder: parameter %zu (%g vs %g), err %g", g.worst_index, g.analytic, g.numeric,
                   g.worst);
+    if (dropout) { /* the same after asking for a layer's attention weights in between */
+        params_zero_grad(&m.p);
+        gc_loss(&c);
+        const float *att = bert_attention_weights(&m, 0);
+        for (int j = 0; j < T_; j++) ck_assert_float_eq(att[(size_t)1 * T_ + j] > 0, j < 4); /* key 4 is padding */
+        bert_backward(&m, r, r2);
+        GradCheck g2 = gradcheck(gc_loss, &c, m.p.data, m.p.grad, m.p.total, H, ATOL, RTOL, 0);
+        ck_assert_msg(g2.worst <= 1, "encoder after bert_attention_weights: err %g", g2.worst);
+        bert_free(&m);
+        return;
+    }
     /* the heads' input gradients: perturb the hidden states / pooled vector themselves */
     bert_forward(&m, IDS, SEGS, PAD, B_, T_, NULL);
     bert_zero_dheads(&m);
@@ -237,7 +259,11 @@ static void gradcheck_model(BertPosKind pos) {
     bert_free(&m);
 }
 
-START_TEST(gradcheck_absolute) { gradcheck_model(BERT_POS_ABSOLUTE); }
+START_TEST(gradcheck_absolute) { gradcheck_model(BERT_POS_ABSOLUTE, 0); }
+END_TEST
+
+/* Dropout on: the backward regenerates the attention-dropout masks from the forward's seed. */
+START_TEST(gradcheck_dropout) { gradcheck_model(BERT_POS_ABSOLUTE, 1); }
 END_TEST
 
 /* Padding hides positions: changing a padding token changes no real position's output. */
@@ -643,6 +669,7 @@ Suite *bert_model_suite(void) {
     tcase_add_test(tc, fixture_forward);
     tcase_add_test(tc, fixture_gradients);
     tcase_add_test(tc, gradcheck_absolute);
+    tcase_add_test(tc, gradcheck_dropout);
     tcase_add_test(tc, padding_is_invisible);
     tcase_add_test(tc, save_load_roundtrip);
     tcase_add_test(tc, name_variants);
