@@ -188,6 +188,32 @@ static int merge_chunks(Counter *t, Cooc *m, char *err) {
     return 0;
 }
 
+static int cmp_entry(const void *a, const void *b) {
+    const CoocEntry *x = a, *y = b;
+    if (x->i != y->i) return x->i < y->i ? -1 : 1;
+    return (x->j > y->j) - (x->j < y->j);
+}
+
+/* The upper triangle (i <= j, each unordered pair's sum) to the full symmetric matrix: (i, j) and
+ * (j, i) both get the sum; the diagonal gets it twice (the pair counted both ways round). */
+static void expand(const Cooc *half, Cooc *m) {
+    size_t n = 0;
+    for (size_t k = 0; k < half->n; k++) n += half->e[k].i == half->e[k].j ? 1 : 2;
+    m->e = xmalloc(xmul(n ? n : 1, sizeof(CoocEntry)));
+    m->n = 0;
+    for (size_t k = 0; k < half->n; k++) {
+        CoocEntry e = half->e[k];
+        if (e.i == e.j) {
+            e.x *= 2;
+            m->e[m->n++] = e;
+        } else {
+            m->e[m->n++] = e;
+            m->e[m->n++] = (CoocEntry){e.j, e.i, e.x};
+        }
+    }
+    qsort(m->e, m->n, sizeof(CoocEntry), cmp_entry);
+}
+
 int cooc_count(Cooc *m, const W2vCorpus *c, int window, size_t max_bytes, const char *tmpdir, char *err) {
     memset(m, 0, sizeof *m);
     if (window < 1 || window > 64) return set_err(err, "co-occurrence window %d outside 1..64", window);
@@ -197,8 +223,9 @@ int cooc_count(Cooc *m, const W2vCorpus *c, int window, size_t max_bytes, const 
     t.tmpdir = tmpdir;
     table_alloc(&t, COOC_MIN_BYTES / sizeof(Slot) / 2);
     int rc = 0;
-    /* Each pair at distance d within a line, counted from its right-hand word looking left, adds
-     * 1/d both ways: the matrix comes out symmetric. */
+    /* Each pair at distance d within a line adds 1/d to X[u][v] and to X[v][u]. The table holds
+     * each unordered pair once, under (min, max), which halves the work; expand() writes both
+     * halves of the symmetric matrix at the end. */
     size_t line = 0;
     for (size_t p = 0; p < c->n && !rc; p++) {
         int32_t w = c->ids[p];
@@ -208,19 +235,22 @@ int cooc_count(Cooc *m, const W2vCorpus *c, int window, size_t max_bytes, const 
         }
         for (int d = 1; d <= window && p >= line + (size_t)d && !rc; d++) {
             int32_t v = c->ids[p - (size_t)d];
-            rc = add(&t, w, v, 1.0 / d, err) || add(&t, v, w, 1.0 / d, err);
+            rc = add(&t, w < v ? w : v, w < v ? v : w, 1.0 / d, err);
         }
     }
+    Cooc half = {0};
     if (!rc && t.nchunks == 0) { /* all in memory: sort the table and we are done */
         size_t n = table_sorted(&t), cap = 0;
-        for (size_t k = 0; k < n; k++) push_entry(m, &cap, t.slot[k].key, t.slot[k].x);
+        for (size_t k = 0; k < n; k++) push_entry(&half, &cap, t.slot[k].key, t.slot[k].x);
     } else if (!rc) {
         if (t.used) rc = spill(&t, err);
         free(t.slot), t.slot = NULL;
-        if (!rc) rc = merge_chunks(&t, m, err);
+        if (!rc) rc = merge_chunks(&t, &half, err);
     }
     free(t.slot);
     for (int k = 0; k < t.nchunks; k++) fclose(t.chunk[k]);
+    if (!rc) expand(&half, m);
+    cooc_free(&half);
     m->V = c->vocab->n;
     m->chunks = t.nchunks;
     m->table_peak = t.peak;
