@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "07_bert/bertdir.h"
 #include "json.h"
@@ -46,6 +47,10 @@ int bert_dir_save_tokenizer(const char *dir, const BertTokenizer *t, int max_len
 
 int bert_dir_open(const char *dir, Bert *m, BertTokenizer *t, int maxB, int maxT, SafeTensors *extra, char *err) {
     memset(t, 0, sizeof *t);
+    memset(m, 0, sizeof *m);
+    struct stat sb;
+    if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
+        return set_err(err, "model directory '%s' %s", dir, stat(dir, &sb) ? "does not exist" : "is not a directory");
     if (bert_dir_load_tokenizer(dir, t, err)) return -1;
     if (bert_load_dir(dir, m, maxB, maxT, extra, err)) {
         bert_tok_free(t);

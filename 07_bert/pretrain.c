@@ -26,9 +26,9 @@ PretrainOptions pretrain_defaults(void) {
     PretrainOptions o;
     memset(&o, 0, sizeof o);
     o.layers = 2, o.hidden = 128, o.heads = 2, o.intermediate = 512, o.vocab_size = 8000, o.max_seq_len = 128;
-    o.do_lower_case = 1;
+    o.do_lower_case = 1, o.min_count = 1;
     o.batch = 32, o.doc_lines = 20, o.threads = 0;
-    o.steps = 1000, o.warmup = 100, o.log_every = 0;
+    o.steps = 0, o.warmup = 100, o.log_every = 0; /* steps 0: 1000, or the saved total on resume */
     o.lr = 1e-3, o.weight_decay = 0.01, o.dropout = 0.1;
     o.seed = 1;
     o.holdout_every = 20;
@@ -69,6 +69,44 @@ void bert_evaluate(Bert *m, BertPairStream *s, BertBatch *b, BertExample *e, int
     }
     if (out->predictions) out->mlm_loss /= out->predictions, out->mlm_acc /= out->predictions;
     if (out->pairs) out->nsp_loss /= out->pairs, out->nsp_acc /= out->pairs;
+}
+
+int bert_eval_corpus(Bert *m, const BertTokenizer *t, const char *corpus, int doc_lines, int holdout_every,
+                     int npairs, uint64_t seed, char *err) {
+    size_t len;
+    char *text = corpus_read(corpus, &len, err);
+    if (!text) return -1;
+    BertDocs docs;
+    bert_docs_init(&docs);
+    EncodeCtx ectx = {t, {0}};
+    bert_docs_from_text(&docs, text, len, doc_lines, encode_line, &ectx);
+    bert_ids_free(&ectx.ids);
+    free(text);
+    BertSpecials sp = {t->pad_id, t->cls_id, t->sep_id, t->mask_id, 5, t->n};
+    if (t->pad_id != 0 || t->unk_id != 1 || t->cls_id != 2 || t->sep_id != 3 || t->mask_id != 4) sp.first_normal = 0;
+    int maxT = m->maxT, B = m->maxB;
+    BertPairStream held;
+    if (bert_stream_init(&held, &docs, holdout_every, 1, maxT, &sp, seed + 7919, err)) {
+        bert_docs_free(&docs);
+        return -1;
+    }
+    BertBatch batch;
+    BertExample ex;
+    bert_batch_init(&batch, B, maxT);
+    bert_example_init(&ex, maxT);
+    BertEval ev;
+    bert_evaluate(m, &held, &batch, &ex, npairs, B, &ev);
+    printf("held-out documents: %d of %d (every %d-th), never seen in pretraining\n", held.ndocs, docs.ndoc,
+           holdout_every);
+    printf("pairs: %ld, half of them with a random sentence B; max_seq_len %d\n", ev.pairs, maxT);
+    printf("NSP accuracy: %.1f%% (loss %.4f; chance: 50%%)\n", 100 * ev.nsp_acc, ev.nsp_loss);
+    printf("MLM accuracy: %.1f%% over %ld predicted tokens (loss %.4f; perplexity %.1f)\n", 100 * ev.mlm_acc,
+           ev.predictions, ev.mlm_loss, exp(ev.mlm_loss));
+    bert_batch_free(&batch);
+    bert_example_free(&ex);
+    bert_stream_free(&held);
+    bert_docs_free(&docs);
+    return 0;
 }
 
 /* ---- the trainer state ------------------------------------------------------------------------ */
@@ -271,7 +309,7 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
         }
     }
     if (!o.out) o.out = o.resume;
-    if (o.steps <= 0) o.steps = pretrain_defaults().steps;
+    if (o.steps <= 0) o.steps = 1000;
     if (!o.corpus || !*o.corpus) {
         set_err(err, "no corpus given (--corpus FILE)");
         goto out;
@@ -291,6 +329,7 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
     } else {
         BertTrainOpts to = bert_train_defaults();
         to.vocab_size = o.vocab_size, to.do_lower_case = o.do_lower_case, to.verbose = !o.quiet;
+        to.min_count = o.min_count;
         if (bert_tok_train_opts(&tok, text, len, &to, err)) goto out;
         BertConfig c = bert_config_default();
         c.vocab_size = tok.n, c.hidden = o.hidden, c.layers = o.layers, c.heads = o.heads;
@@ -360,7 +399,7 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
     ts.steps = o.steps, ts.warmup = o.warmup, ts.batch = o.batch, ts.max_seq_len = o.max_seq_len;
     ts.doc_lines = o.doc_lines, ts.holdout_every = o.holdout_every, ts.lr = o.lr, ts.weight_decay = o.weight_decay;
     ts.dropout = o.dropout, ts.seed = o.seed;
-    snprintf(ts.corpus, sizeof ts.corpus, "%s", o.corpus);
+    if (o.corpus != ts.corpus) snprintf(ts.corpus, sizeof ts.corpus, "%s", o.corpus);
     bert_batch_init(&batch, o.batch, o.max_seq_len);
     bert_example_init(&ex, o.max_seq_len);
     if (!o.quiet) {

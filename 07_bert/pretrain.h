@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "07_bert/model.h"
+#include "07_bert/tokenizer.h"
 #include "rng.h"
 
 /* ---- documents -------------------------------------------------------------------------------- */
@@ -63,6 +64,13 @@ typedef int (*BertEncodeFn)(void *ctx, const char *text, size_t len, int *out, i
  * without any blank line is cut into documents of doc_lines lines each (the King James Bible: one
  * verse a line). Lines whose encoding is empty are dropped. Returns the number of documents. */
 int bert_docs_from_text(BertDocs *d, const char *text, size_t len, int doc_lines, BertEncodeFn enc, void *ctx);
+
+/* Join text files into one corpus file in the format above, written atomically: a file with blank
+ * lines keeps its documents, and each of its lines (a paragraph, as in 红楼梦) is split into
+ * sentences, one a line (common/tokenize.h's rules, 。！？ and ．included); a file without blank lines
+ * keeps its lines (verses) and gets a blank line after every doc_lines of them. Returns the number
+ * of documents, or -1 with err set. */
+int bert_corpus_join(const char *const *inputs, int n, int doc_lines, const char *out, char *err);
 
 /* ---- sentence pairs --------------------------------------------------------------------------- */
 
@@ -153,8 +161,9 @@ typedef struct {
     int layers, hidden, heads, intermediate, vocab_size, max_seq_len;
     int relative;           /* 1: relative position representations (C30) */
     int do_lower_case;
+    long min_count;         /* characters seen fewer times stay out of the trained vocabulary */
     int batch, doc_lines, threads;
-    long steps;             /* total steps of the schedule */
+    long steps;             /* total steps of the schedule (0: 1000, or the saved total on resume) */
     long stop_at;           /* stop (and save) after this step, 0 = at steps */
     long warmup;
     long save_every;        /* save every N steps (0: only at the end) */
@@ -183,6 +192,11 @@ typedef struct {
     long pairs, predictions;
 } BertEval;
 void bert_evaluate(Bert *m, BertPairStream *s, BertBatch *b, BertExample *e, int npairs, int B, BertEval *out);
+
+/* C24: read corpus, keep its held-out documents (as bert_pretrain with these doc_lines and
+ * holdout_every), and print MLM and NSP accuracy on npairs of their pairs. Returns 0 or -1. */
+int bert_eval_corpus(Bert *m, const BertTokenizer *t, const char *corpus, int doc_lines, int holdout_every,
+                     int npairs, uint64_t seed, char *err);
 
 /* Run (or resume) a pretraining; writes o->out. Returns 0, or -1 with err set (bad corpus, bad
  * model directory, a NaN loss: the message names the step). */

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "07_bert/pretrain.h"
+#include "corpus.h"
+#include "tokenize.h"
 #include "util.h"
 
 /* ================================================================================================
@@ -97,6 +99,58 @@ int bert_docs_from_text(BertDocs *d, const char *text, size_t len, int doc_lines
     bert_docs_end_document(d);
     free(buf);
     return d->ndoc;
+}
+
+typedef struct {
+    FILE *f;
+    int any;
+} SentOut;
+static void write_sentence(const char *s, size_t n, void *ctx) {
+    SentOut *o = ctx;
+    fwrite(s, 1, n, o->f);
+    fputc('\n', o->f);
+    o->any = 1;
+}
+
+int bert_corpus_join(const char *const *inputs, int n, int doc_lines, const char *out, char *err) {
+    AtomicFile af;
+    if (doc_lines < 1) doc_lines = 1;
+    if (atomic_open(&af, out, err)) return -1;
+    int docs = 0;
+    for (int i = 0; i < n; i++) {
+        size_t len;
+        char *text = corpus_read(inputs[i], &len, err);
+        if (!text) {
+            atomic_abort(&af);
+            return -1;
+        }
+        int blank_mode = 0;
+        for (size_t p = 0; p < len && !blank_mode;) {
+            size_t q = p;
+            while (q < len && text[q] != '\n') q++;
+            if (is_blank(text + p, q - p) && q < len) blank_mode = 1;
+            p = q + 1;
+        }
+        SentOut so = {af.f, 0};
+        long lines = 0;
+        for (size_t p = 0; p < len;) {
+            size_t q = p;
+            while (q < len && text[q] != '\n') q++;
+            if (is_blank(text + p, q - p)) {
+                if (blank_mode && so.any) fputc('\n', af.f), so.any = 0, docs++;
+            } else if (blank_mode) {
+                split_sentences(text + p, q - p, write_sentence, &so);
+            } else {
+                write_sentence(text + p, q - p, &so);
+                if (++lines % doc_lines == 0) fputc('\n', af.f), so.any = 0, docs++;
+            }
+            p = q + 1;
+        }
+        if (so.any) fputc('\n', af.f), docs++;
+        free(text);
+    }
+    if (atomic_commit(&af, err)) return -1;
+    return docs;
 }
 
 /* ================================================================================================

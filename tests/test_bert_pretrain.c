@@ -363,6 +363,141 @@ START_TEST(batches_pad_to_the_longest) {
 }
 END_TEST
 
+/* ---- the training loop ------------------------------------------------------------------------- */
+
+/* A small corpus of 12 documents of 6 sentences, written to a temporary file. */
+static char *write_toy_corpus(void) {
+    static const char *const words[] = {"the", "king", "river", "bank", "money", "went", "said", "unto", "him", "and",
+                                        "water", "land", "gold", "silver", "city", "house"};
+    char *path = temp_path(".txt");
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    Rng r;
+    rng_seed(&r, 5);
+    for (int d = 0; d < 12; d++) {
+        for (int s = 0; s < 6; s++) {
+            int n = 3 + (int)rng_below(&r, 8);
+            for (int k = 0; k < n; k++) fprintf(f, "%s%s", k ? " " : "", words[rng_below(&r, 16)]);
+            fprintf(f, ".\n");
+        }
+        fprintf(f, "\n");
+    }
+    fclose(f);
+    return path;
+}
+
+static PretrainOptions tiny_options(const char *corpus, const char *out) {
+    PretrainOptions o = pretrain_defaults();
+    o.corpus = corpus, o.out = out;
+    o.layers = 1, o.hidden = 16, o.heads = 2, o.intermediate = 32, o.vocab_size = 60, o.max_seq_len = 24;
+    o.batch = 4, o.steps = 8, o.warmup = 2, o.lr = 3e-3, o.threads = 1, o.quiet = 1, o.holdout_every = 0;
+    return o;
+}
+
+static unsigned char *slurp(const char *dir, const char *file, size_t *len) {
+    char path[1024], err[ERR_LEN];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    unsigned char *b = (unsigned char *)read_file(path, len, err);
+    ck_assert_msg(b != NULL, "%s", err);
+    return b;
+}
+
+static void rm_dir(const char *dir) {
+    static const char *const files[] = {"config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json",
+                                        "trainer_state.safetensors"};
+    char path[1024];
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        remove(path);
+    }
+    rmdir(dir);
+}
+
+START_TEST(resume_is_bit_identical) {
+    char *corpus = write_toy_corpus(), *one = temp_path("-one"), *two = temp_path("-two"), err[ERR_LEN];
+    PretrainResult r;
+    /* 8 steps in one run */
+    PretrainOptions o = tiny_options(corpus, one);
+    ck_assert_msg(bert_pretrain(&o, &r, err) == 0, "%s", err);
+    ck_assert_int_eq(r.steps_done, 8);
+    /* 4 steps, stop, resume for the other 4 */
+    o = tiny_options(corpus, two);
+    o.stop_at = 4;
+    ck_assert_msg(bert_pretrain(&o, &r, err) == 0, "%s", err);
+    ck_assert_int_eq(r.steps_done, 4);
+    size_t la, lb;
+    unsigned char *a = slurp(one, "model.safetensors", &la), *b = slurp(two, "model.safetensors", &lb);
+    ck_assert_msg(la != lb || memcmp(a, b, la), "the half run should differ from the whole one");
+    free(b);
+    PretrainOptions res = pretrain_defaults();
+    res.resume = two, res.threads = 1, res.quiet = 1;
+    ck_assert_msg(bert_pretrain(&res, &r, err) == 0, "%s", err);
+    ck_assert_int_eq(r.steps_done, 8);
+    b = slurp(two, "model.safetensors", &lb);
+    ck_assert_int_eq(la, lb);
+    ck_assert_msg(!memcmp(a, b, la), "weights after 4 + resume + 4 steps differ from 8 steps in one run");
+    free(a), free(b);
+    a = slurp(one, "trainer_state.safetensors", &la), b = slurp(two, "trainer_state.safetensors", &lb);
+    ck_assert_int_eq(la, lb);
+    ck_assert_msg(!memcmp(a, b, la), "trainer states differ");
+    free(a), free(b);
+    /* nothing left to do: refused with a message */
+    ck_assert_int_eq(bert_pretrain(&res, &r, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "already done"));
+    rm_dir(one), rm_dir(two);
+    remove(corpus);
+    free(corpus), free(one), free(two);
+}
+END_TEST
+
+START_TEST(resume_refuses_a_foreign_state) {
+    char *corpus = write_toy_corpus(), *one = temp_path("-one"), *two = temp_path("-two"), err[ERR_LEN];
+    PretrainResult r;
+    PretrainOptions o = tiny_options(corpus, one);
+    o.stop_at = 2;
+    ck_assert_msg(bert_pretrain(&o, &r, err) == 0, "%s", err);
+    o = tiny_options(corpus, two);
+    o.stop_at = 3;
+    ck_assert_msg(bert_pretrain(&o, &r, err) == 0, "%s", err);
+    /* the trainer state of run one beside the model of run two: noticed */
+    size_t n;
+    unsigned char *st = slurp(one, "trainer_state.safetensors", &n);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/trainer_state.safetensors", two);
+    FILE *f = fopen(path, "wb");
+    fwrite(st, 1, n, f);
+    fclose(f);
+    free(st);
+    PretrainOptions res = pretrain_defaults();
+    res.resume = two, res.threads = 1, res.quiet = 1;
+    ck_assert_int_eq(bert_pretrain(&res, &r, err), -1);
+    ck_assert_msg(strstr(err, "does not belong") != NULL, "%s", err);
+    /* no trainer state at all */
+    remove(path);
+    ck_assert_int_eq(bert_pretrain(&res, &r, err), -1);
+    ck_assert_msg(strstr(err, "trainer_state") != NULL, "%s", err);
+    rm_dir(one), rm_dir(two);
+    remove(corpus);
+    free(corpus), free(one), free(two);
+}
+END_TEST
+
+START_TEST(nonfinite_loss_names_the_step) {
+    /* an absurd learning rate sends the weights to 1e30 after the first step: the next loss overflows,
+     * and the loop must stop with a message naming the step instead of training on NaN */
+    char *corpus = write_toy_corpus(), *one = temp_path("-nan"), err[ERR_LEN];
+    PretrainResult r;
+    PretrainOptions o = tiny_options(corpus, one);
+    o.lr = 1e30, o.warmup = 0, o.steps = 4, o.dropout = 0;
+    ck_assert_int_eq(bert_pretrain(&o, &r, err), -1);
+    ck_assert_int_eq(r.stopped_nonfinite, 1);
+    ck_assert_msg(strstr(err, "step 2:") != NULL || strstr(err, "step 3:") != NULL, "%s", err);
+    rm_dir(one);
+    remove(corpus);
+    free(corpus), free(one);
+}
+END_TEST
+
 Suite *bert_pretrain_suite(void) {
     Suite *s = suite_create("bert_pretrain");
     TCase *tc = tcase_create("data");
@@ -377,5 +512,11 @@ Suite *bert_pretrain_suite(void) {
     tcase_add_test(tc, one_document_is_refused);
     tcase_add_test(tc, batches_pad_to_the_longest);
     suite_add_tcase(s, tc);
+    TCase *tl = tcase_create("loop");
+    tcase_set_timeout(tl, 60);
+    tcase_add_test(tl, resume_is_bit_identical);
+    tcase_add_test(tl, resume_refuses_a_foreign_state);
+    tcase_add_test(tl, nonfinite_loss_names_the_step);
+    suite_add_tcase(s, tl);
     return s;
 }
