@@ -31,6 +31,7 @@
 
 #include "pca.h"
 #include "plot.h"
+#include "rng.h"
 #include "stats.h"
 #include "util.h"
 #include "vec.h"
@@ -397,10 +398,31 @@ int xl_show(const WordVectors *src, const WordVectors *tgt, const BiDict *d, dou
                 for (int q = 0; q < ds; q++) cs[k] += s.v[(size_t)rs[i] * ds + q] * s.v[(size_t)rs[j] * ds + q];
                 for (int q = 0; q < dt; q++) ct[k] += t.v[(size_t)rt[i] * dt + q] * t.v[(size_t)rt[j] * dt + q];
             }
+        double rho = spearman(cs, ct, np);
         printf("Before any map, the %d pairwise cosines of the plotted words in each language correlate: Spearman %.3f\n",
-               np, spearman(cs, ct, np));
-        printf("  (0 if the two spaces arranged them independently; 1 if in the same order)\n");
-        free(cs), free(ct);
+               np, rho);
+        /* What chance gives: the same with the target words paired at random (a permutation test). */
+        Rng rng;
+        rng_seed(&rng, 28);
+        int *perm = xmalloc(sizeof(int) * (size_t)n), trials = 1000, above = 0;
+        double mean = 0;
+        for (int tr = 0; tr < trials; tr++) {
+            for (int i = 0; i < n; i++) perm[i] = i;
+            rng_shuffle(&rng, perm, (size_t)n);
+            k = 0;
+            for (int i = 0; i < n; i++)
+                for (int j = i + 1; j < n; j++, k++) {
+                    ct[k] = 0;
+                    for (int q = 0; q < dt; q++)
+                        ct[k] += t.v[(size_t)rt[perm[i]] * dt + q] * t.v[(size_t)rt[perm[j]] * dt + q];
+                }
+            double r = spearman(cs, ct, np);
+            mean += r / trials;
+            above += r >= rho;
+        }
+        printf("  with the target words paired at random instead (%d shuffles): mean %.3f, %d reach %.3f\n", trials, mean,
+               above, rho);
+        free(cs), free(ct), free(perm);
     }
 
     /* the plots: each language alone, then both after the map */
@@ -427,7 +449,7 @@ int xl_show(const WordVectors *src, const WordVectors *tgt, const BiDict *d, dou
         }
         normalise_rows(rows, n, dt);
         snprintf(pname, sizeof pname, "%s_mapped", prefix);
-        snprintf(title, sizeof title, "after the orthogonal map: source -> its translation");
+        snprintf(title, sizeof title, "after the orthogonal map: each source word -> its translation (PC1 parts the languages)");
         plot_rows(rows, 2 * n, dt, labels, 1, pname, title);
         free(labels), free(rows);
     }

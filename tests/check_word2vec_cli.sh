@@ -49,6 +49,27 @@ n=$(printf 'man king woman\n' | "$W2V" analogy --vectors "$T/v.bin" --top 3 | wc
 [ "$n" = 3 ] || { fails=$((fails + 1)); echo "FAIL: stdin analogy gave $n lines, want 3"; }
 expect 0 "$W2V" plot --vectors "$T/v.bin" --words god,lord,king,man,woman --arrows man:woman --out "$T/p.png" --ascii
 expect 0 "$W2V" plot --vectors "$T/v.bin" --top-words 40 --method tsne --out "$T/t.png" --ascii
+# GloVe through the same command, the same closing line; counting in bounded memory
+expect 0 "$W2V" train --model glove --corpus "$T/small.txt" --out "$T/g.txt" --format txt --dim 20 --epochs 2 --quiet
+match '^words=[0-9]+ wall_s=[0-9.]+ words_per_s=[0-9]+$' "$T/out"
+expect 0 "$W2V" train --model glove --corpus "$T/small.txt" --out "$T/g.bin" --dim 20 --epochs 1 --memory-mb 1 --x-max 10 --power 1 --quiet
+checks=$((checks + 1)); grep -q 'sorted chunks written to disk' "$T/out" || { fails=$((fails + 1)); echo "FAIL: --memory-mb 1 wrote no chunk"; }
+expect 0 "$W2V" neighbors --vectors "$T/g.txt" --top 3 god
+expect 0 "$W2V" compare --vectors "$T/v.bin,$T/g.bin" --names sg,glove --pairs data/eval/en/EN-MEN-TR-3k.txt --questions data/eval/en/simple-analogies-en.txt --words god,king
+checks=$((checks + 1)); [ "$(wc -l < "$T/out")" = 5 ] || { fails=$((fails + 1)); echo "FAIL: compare printed $(wc -l < "$T/out") lines, want 5"; }
+printf ': seed\ngod god\nking king\nlord lord\n: test\nman man\n' > "$T/dict.txt"
+expect 0 "$W2V" crosslingual --src "$T/v.bin" --tgt "$T/g.bin" --dict "$T/dict.txt" --ascii
+expect 2 "$W2V" train --model glove --corpus "$T/small.txt" --out "$T/x.bin" --negative 3
+expect 2 "$W2V" train --model glove --corpus "$T/small.txt" --out "$T/x.bin" --memory-mb -1
+expect 2 "$W2V" train --model glove --corpus "$T/small.txt" --out "$T/x.bin" --x-max 0
+expect 2 "$W2V" train --corpus "$T/small.txt" --out "$T/x.bin" --x-max 10
+expect 2 "$W2V" compare --names a
+expect 2 "$W2V" compare --vectors "$T/v.bin,$T/g.bin" --names one
+expect 2 "$W2V" crosslingual --src "$T/v.bin" --tgt "$T/g.bin"
+expect 2 "$W2V" crosslingual --src "$T/v.bin" --tgt "$T/g.bin" --dict "$T/dict.txt" --plot god
+expect 1 "$W2V" crosslingual --src "$T/v.bin" --tgt "$T/g.bin" --dict "$T/missing.txt"
+printf 'god 神\n' > "$T/nodict.txt"
+expect 1 "$W2V" crosslingual --src "$T/v.bin" --tgt "$T/g.bin" --dict "$T/nodict.txt"
 
 # bad arguments: exit 2
 expect 2 "$W2V" frobnicate
@@ -56,7 +77,7 @@ expect 2 "$W2V" train --corpus "$T/small.txt"
 expect 2 "$W2V" train --corpus "$T/small.txt" --out "$T/x.bin" --dim 0
 expect 2 "$W2V" train --corpus "$T/small.txt" --out "$T/x.bin" --epochs 1000000000000
 expect 2 "$W2V" train --corpus "$T/small.txt" --out "$T/x.bin" --window abc
-expect 2 "$W2V" train --corpus "$T/small.txt" --out "$T/x.bin" --model glove
+expect 2 "$W2V" train --corpus "$T/small.txt" --out "$T/x.bin" --model fasttext
 expect 2 "$W2V" train --corpus "$T/small.txt" --out "$T/x.bin" --tokenize bytes
 expect 2 "$W2V" train --corpus "$T/small.txt" --out "$T/x.bin" --format csv
 expect 2 "$W2V" train --corpus "$T/small.txt" --out "$T/x.bin" --sample -1
