@@ -82,7 +82,7 @@ static int is_control(uint32_t c) {
     return (uc_flags(c) & UC_CONTROL) != 0;
 }
 
-/* BERT counts the ASCII symbols ($ + < = > ^ ` | ~) as punctuation, though Unicode calls them S*. */
+/* BERT counts the ASCII symbols ($ + < = > ^ ` | ~) as punctuation; Unicode calls them S*. */
 static int is_punctuation(uint32_t c) {
     if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
         (c >= 123 && c <= 126))
@@ -675,7 +675,8 @@ char *bert_tok_decode(const BertTokenizer *t, const int *ids, int n, int skip_sp
  */
 
 BertTrainOpts bert_train_defaults(void) {
-    BertTrainOpts o = {8000, 1, 1, 0};
+    BertTrainOpts o = {.vocab_size = 8000, .do_lower_case = 1, .min_count = 1, .min_pair_count = 1,
+                       .verbose = 0};
     return o;
 }
 
@@ -957,11 +958,13 @@ int bert_tok_train_opts(BertTokenizer *t, const char *text, size_t len, const Be
     if (opts->vocab_size < 6 || opts->vocab_size > 10000000)
         return set_err(err, "vocabulary size %d out of range [6, 10000000]", opts->vocab_size);
     int64_t min_count = opts->min_count < 1 ? 1 : opts->min_count;
+    int64_t min_pair = opts->min_pair_count;
 
     /* 1. word types and their counts */
     Vocab *words = vocab_new();
     Scratch scratch = {0}; /* the words as bert_tok_encode will see them */
-    basic_tokenize(&scratch, text, len, opts->do_lower_case, opts->do_lower_case, count_word, words);
+    int lower = opts->do_lower_case;
+    basic_tokenize(&scratch, text, len, lower, lower, count_word, words);
     scratch_free(&scratch);
     if (words->n == 0) {
         vocab_free(words);
@@ -1080,6 +1083,8 @@ int bert_tok_train_opts(BertTokenizer *t, const char *text, size_t len, const Be
         heap_sift_down(tr.heap, tr.hn, 0);
         if (!heap_valid(&tr, &e))
             continue;
+        if (e.count < min_pair) /* re-pushed if its count ever grows */
+            continue;
         int p = e.pair;
         int32_t a = e.a, b = e.b;
         /* the new piece: a's text, then b's without its "##" (b never starts a word) */
@@ -1125,11 +1130,12 @@ int bert_tok_train_opts(BertTokenizer *t, const char *text, size_t len, const Be
     free(buf);
     if (opts->verbose)
         fprintf(stderr,
-                "\rwordpiece: %d word types, alphabet %d (%d rare characters left out), %d merges,"
+                "\rwordpiece: %d word types, alphabet %d (%d rare characters left out), %lld words"
+                " left out (over %d characters or with a character left out), %d merges,"
                 " vocabulary %d / %d%s\n",
-                words->n, alphabet_size, dropped, merges, tr.sv->n, opts->vocab_size,
-                tr.sv->n < opts->vocab_size ? " (nothing left to merge)" : "");
-    (void)unk_words;
+                words->n, alphabet_size, dropped, (long long)unk_words, BERT_MAX_WORD_CHARS, merges,
+                tr.sv->n, opts->vocab_size,
+                tr.sv->n < opts->vocab_size ? " (no pair left to merge)" : "");
     vocab_free(words);
 
     /* 5. the vocabulary, in id order, becomes the tokenizer */

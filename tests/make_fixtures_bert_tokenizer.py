@@ -25,7 +25,7 @@ Format of bert_tokenizer.txt (one record per line, fields separated by single sp
     words N W1 ... WN                BasicTokenizer's words (they never hold white space)
     ids N I1 ... IN                  BertTokenizer's ids with bert_vocab.txt
     tokens N T1 ... TN               the same as token strings, for people reading the file
-    train NAME LOWER SIZE HEXTEXT    a training corpus
+    train NAME LOWER SIZE MINPAIR HEX a training corpus (MINPAIR: the least count of a merged pair)
     vocab N T1 ... TN                the trained vocabulary in id order
 """
 import os
@@ -162,7 +162,7 @@ def load_vocab(path):
 
 # ---- WordPiece training, the slow way ----------------------------------------------------------
 
-def train(text, size, lower):
+def train(text, size, lower, min_pair=1):
     counts = {}
     if lower:  # as BertTokenizer.tokenize will see it
         text = "".join(ch.lower() for ch in text)
@@ -193,6 +193,7 @@ def train(text, size, lower):
                 sym_count[x] = sym_count.get(x, 0) + counts[w]
             for a, b in zip(s, s[1:]):
                 pair_count[(a, b)] = pair_count.get((a, b), 0) + counts[w]
+        pair_count = {k: n for k, n in pair_count.items() if n >= min_pair}
         if not pair_count:
             break
         # best score, then the most frequent pair, then the lowest ids
@@ -312,15 +313,16 @@ def main():
     kjv = open("data/en/kjv.txt", encoding="utf-8").read()[:6000]
     hlm = open("data/zh/hongloumeng.txt", encoding="utf-8").read()[:3000]
     corpora = [
-        ("hand", 1, 14, TRAIN_HAND),
-        ("kjv", 1, 300, kjv),
-        ("kjv_cased", 0, 300, kjv),
-        ("mixed", 1, 400, hlm[:1500] + "\n" + kjv[:3000] + "\nNLP和BERT，word2vec！café CAFÉ"),
-        ("tiny_size", 1, 20, kjv[:2000]),  # the alphabet alone is larger: the frequent characters stay
+        ("hand", 1, 14, 1, TRAIN_HAND),
+        ("kjv", 1, 300, 1, kjv),
+        ("kjv_cased", 0, 300, 1, kjv),
+        ("kjv_min_pair", 1, 300, 4, kjv),  # stops early: too few pairs seen 4 times
+        ("mixed", 1, 400, 1, hlm[:1500] + "\n" + kjv[:3000] + "\nNLP和BERT，word2vec！café CAFÉ"),
+        ("tiny_size", 1, 20, 1, kjv[:2000]),  # the alphabet alone is larger: frequent characters stay
     ]
-    for name, lower, size, text in corpora:
-        out.append("train %s %d %d %s" % (name, lower, size, text.encode("utf-8").hex()))
-        v = train(text, size, lower)
+    for name, lower, size, min_pair, text in corpora:
+        out.append("train %s %d %d %d %s" % (name, lower, size, min_pair, text.encode("utf-8").hex()))
+        v = train(text, size, lower, min_pair)
         assert all(" " not in t for t in v)
         out.append(" ".join(["vocab", str(len(v))] + v))
 

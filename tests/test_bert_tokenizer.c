@@ -340,15 +340,20 @@ START_TEST(training_matches_reference) {
         if (strncmp(L.lines[i], "train ", 6) != 0)
             continue;
         char name[64];
-        int lower, size, off = 0;
-        ck_assert_int_eq(sscanf(L.lines[i], "train %63s %d %d %n", name, &lower, &size, &off), 3);
+        int lower, size, min_pair, off = 0;
+        ck_assert_int_eq(
+            sscanf(L.lines[i], "train %63s %d %d %d %n", name, &lower, &size, &min_pair, &off), 4);
         size_t len;
         char *text = unhex(L.lines[i] + off, &len);
         int nv;
         char **want = fields(L.lines[i + 1], "vocab", &nv);
         char err[ERR_LEN];
         BertTokenizer t;
-        ck_assert_msg(bert_tok_train(&t, text, len, size, lower, err) == 0, "%s", err);
+        BertTrainOpts o = bert_train_defaults();
+        o.vocab_size = size;
+        o.do_lower_case = lower;
+        o.min_pair_count = min_pair;
+        ck_assert_msg(bert_tok_train_opts(&t, text, len, &o, err) == 0, "%s", err);
         ck_assert_msg(t.n == nv, "corpus %s: %d tokens, want %d", name, t.n, nv);
         for (int k = 0; k < nv; k++)
             ck_assert_msg(strcmp(t.tokens[k], want[k]) == 0, "corpus %s token %d: '%s', want '%s'",
@@ -358,7 +363,7 @@ START_TEST(training_matches_reference) {
         free(text);
         ntrain++;
     }
-    ck_assert_int_eq(ntrain, 5);
+    ck_assert_int_eq(ntrain, 6);
     free_lines(&L);
 }
 END_TEST
