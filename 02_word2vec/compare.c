@@ -9,9 +9,14 @@
 #include "utf8.h"
 #include "util.h"
 
-#define COL 26
+#define COL 27   /* a column per vector file */
+#define HEAD 40  /* the row names */
 
-static void cell(const char *text) { utf8_print_padded(stdout, text, COL); }
+/* A cell, padded, and always one space after it, so that a long cell never runs into the next. */
+static void cell(const char *text) {
+    utf8_print_padded(stdout, text, COL);
+    putchar(' ');
+}
 
 static const char *base_name(const char *path) {
     const char *s = strrchr(path, '/');
@@ -22,12 +27,12 @@ int wv_compare_print(const WordVectors *const *wv, const char *const *names, int
                      int npairs, const char *const *question_files, int nquestions, const char *const *probes,
                      int nprobes, char *err) {
     char buf[256];
-    utf8_print_padded(stdout, "", 30);
+    utf8_print_padded(stdout, "", HEAD);
     for (int k = 0; k < nv; k++) cell(names[k]);
     printf("\n");
     for (int f = 0; f < npairs; f++) {
         snprintf(buf, sizeof buf, "%s (Spearman)", base_name(pairs_files[f]));
-        utf8_print_padded(stdout, buf, 30);
+        utf8_print_padded(stdout, buf, HEAD);
         for (int k = 0; k < nv; k++) {
             SimilarityReport r;
             if (wv_eval_similarity(wv[k], pairs_files[f], &r, err)) return -1;
@@ -38,7 +43,7 @@ int wv_compare_print(const WordVectors *const *wv, const char *const *names, int
     }
     for (int f = 0; f < nquestions; f++) {
         snprintf(buf, sizeof buf, "%s (top-1)", base_name(question_files[f]));
-        utf8_print_padded(stdout, buf, 30);
+        utf8_print_padded(stdout, buf, HEAD);
         for (int k = 0; k < nv; k++) {
             AnalogyReport r;
             if (wv_eval_analogies(wv[k], question_files[f], 0, &r, err)) return -1;
@@ -51,7 +56,7 @@ int wv_compare_print(const WordVectors *const *wv, const char *const *names, int
     }
     for (int p = 0; p < nprobes; p++) {
         snprintf(buf, sizeof buf, "neighbours of %s", probes[p]);
-        utf8_print_padded(stdout, buf, 30);
+        utf8_print_padded(stdout, buf, HEAD);
         for (int k = 0; k < nv; k++) {
             int r = wv_find(wv[k], probes[p]), idx[5];
             float cos[5];

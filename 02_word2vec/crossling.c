@@ -449,7 +449,7 @@ int xl_show(const WordVectors *src, const WordVectors *tgt, const BiDict *d, dou
         }
         normalise_rows(rows, n, dt);
         snprintf(pname, sizeof pname, "%s_mapped", prefix);
-        snprintf(title, sizeof title, "after the orthogonal map: each source word -> its translation (PC1 parts the languages)");
+        snprintf(title, sizeof title, "after the orthogonal map: an arrow from each source word to its translation");
         plot_rows(rows, 2 * n, dt, labels, 1, pname, title);
         free(labels), free(rows);
     }
