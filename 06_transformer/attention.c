@@ -52,9 +52,11 @@ static void transpose_head(float *xT, const float *x, int T, int hd, int D) {
         for (int d = 0; d < hd; d++) xT[(size_t)d * T + j] = x[(size_t)j * D + d];
 }
 
-void attention_forward(float *out, float *att, float *attd, float *dmask, const float *q, const float *k,
-                       const float *v, const unsigned char *key_pad, int causal, int B, int Tq, int Tk, int NH,
-                       int hd, float scale, float p_drop, uint64_t seed) {
+/* attention_forward, and attention_forward_biased when biased = 1 (att holds an additive term of
+ * the scores on entry). */
+static void attention_forward_impl(float *out, float *att, float *attd, float *dmask, const float *q, const float *k,
+                                   const float *v, const unsigned char *key_pad, int causal, int B, int Tq, int Tk,
+                                   int NH, int hd, float scale, float p_drop, uint64_t seed, int biased) {
     int D = NH * hd, mm = use_matmul(Tq, Tk, hd);
     long long work = (long long)B * NH * Tq * Tk * hd;
     /* Each (sequence, head) writes its own slice of att and its own columns of out: the iterations
@@ -72,12 +74,12 @@ void attention_forward(float *out, float *att, float *attd, float *dmask, const 
 
         /* 1. scores S (Tq,Tk) = scale * qh (Tq,hd) @ kh^T (hd,Tk): every query against every key */
         if (mm) {
-            matmul(0, 1, Tq, Tk, hd, scale, qh, D, kh, D, 0.0f, S, Tk);
+            matmul(0, 1, Tq, Tk, hd, scale, qh, D, kh, D, biased ? 1.0f : 0.0f, S, Tk);
         } else {
             transpose_head(kT, kh, Tk, hd, D), transpose_head(vT, vh, Tk, hd, D);
             for (int i = 0; i < Tq; i++) {
                 float *row = S + (size_t)i * Tk;
-                memset(row, 0, sizeof(float) * (size_t)Tk);
+                if (!biased) memset(row, 0, sizeof(float) * (size_t)Tk);
                 int je = key_end(causal, i, Tk);
                 for (int d = 0; d < hd; d++) axpy(row, scale * qh[(size_t)i * D + d], kT + (size_t)d * Tk, je);
             }
@@ -134,6 +136,78 @@ void attention_forward(float *out, float *att, float *attd, float *dmask, const 
         }
         free(kT);
     }
+}
+
+void attention_forward(float *out, float *att, float *attd, float *dmask, const float *q, const float *k,
+                       const float *v, const unsigned char *key_pad, int causal, int B, int Tq, int Tk, int NH,
+                       int hd, float scale, float p_drop, uint64_t seed) {
+    attention_forward_impl(out, att, attd, dmask, q, k, v, key_pad, causal, B, Tq, Tk, NH, hd, scale, p_drop, seed, 0);
+}
+
+void attention_forward_biased(float *out, float *att, float *attd, float *dmask, const float *q, const float *k,
+                              const float *v, const unsigned char *key_pad, int causal, int B, int Tq, int Tk, int NH,
+                              int hd, float scale, float p_drop, uint64_t seed) {
+    attention_forward_impl(out, att, attd, dmask, q, k, v, key_pad, causal, B, Tq, Tk, NH, hd, scale, p_drop, seed, 1);
+}
+
+/* ---- relative positions ------------------------------------------------------------------------ */
+
+static int rel_index(int i, int j, int R) {
+    int d = j - i;
+    return (d < -R ? -R : d > R ? R : d) + R;
+}
+
+void relpos_scores(float *bias, const float *q, const float *E, int R, int B, int Tq, int Tk, int NH, int hd,
+                   float scale) {
+    int D = NH * hd, nr = 2 * R + 1;
+#pragma omp parallel for schedule(static) if ((long long)B * NH * Tq * nr * hd >= ATT_PARALLEL_MIN_WORK)
+    for (int bh = 0; bh < B * NH; bh++) {
+        int b = bh / NH, h = bh % NH;
+        float *qe = xmalloc(sizeof(float) * (size_t)nr);
+        for (int i = 0; i < Tq; i++) {
+            const float *qi = q + ((size_t)b * Tq + i) * D + (size_t)h * hd;
+            /* the 2R+1 products q_i . E[r] once, then spread over the keys by distance */
+            int rlo = rel_index(i, 0, R), rhi = rel_index(i, Tk - 1, R);
+            for (int r = rlo; r <= rhi; r++) qe[r] = scale * dotf(qi, E + (size_t)r * hd, hd);
+            float *row = bias + ((size_t)bh * Tq + i) * Tk;
+            for (int j = 0; j < Tk; j++) row[j] = qe[rel_index(i, j, R)];
+        }
+        free(qe);
+    }
+}
+
+void relpos_scores_backward(float *dq, float *dE, const float *dS, const float *q, const float *E, int R, int B,
+                            int Tq, int Tk, int NH, int hd, float scale) {
+    int D = NH * hd, nr = 2 * R + 1, nbh = B * NH;
+    /* per (sequence, head): dqe[r] = sum over keys at distance r of dS; dq_i += scale dqe . E;
+     * the table's gradient is summed over everything, so each thread keeps its own and they are
+     * added at the end in a fixed order (the result does not depend on the thread count) */
+    float *dqe_all = xcalloc((size_t)nbh * Tq * nr, sizeof(float));
+#pragma omp parallel for schedule(static) if ((long long)nbh * Tq * nr * hd >= ATT_PARALLEL_MIN_WORK)
+    for (int bh = 0; bh < nbh; bh++) {
+        int b = bh / NH, h = bh % NH;
+        for (int i = 0; i < Tq; i++) {
+            const float *row = dS + ((size_t)bh * Tq + i) * Tk;
+            float *dqe = dqe_all + ((size_t)bh * Tq + i) * nr;
+            for (int j = 0; j < Tk; j++) dqe[rel_index(i, j, R)] += row[j];
+            float *dqi = dq + ((size_t)b * Tq + i) * D + (size_t)h * hd;
+            int rlo = rel_index(i, 0, R), rhi = rel_index(i, Tk - 1, R);
+            for (int r = rlo; r <= rhi; r++) axpy(dqi, scale * dqe[r], E + (size_t)r * hd, hd);
+        }
+    }
+    /* dE[r] += scale sum_(b,h,i) dqe[r] q_i: in parallel over r, each r summed in a fixed order */
+#pragma omp parallel for schedule(static) if ((long long)nbh * Tq * nr * hd >= ATT_PARALLEL_MIN_WORK)
+    for (int r = 0; r < nr; r++) {
+        float *de = dE + (size_t)r * hd;
+        for (int bh = 0; bh < nbh; bh++) {
+            int b = bh / NH, h = bh % NH;
+            for (int i = 0; i < Tq; i++) {
+                float c = dqe_all[((size_t)bh * Tq + i) * nr + r];
+                if (c != 0.0f) axpy(de, scale * c, q + ((size_t)b * Tq + i) * D + (size_t)h * hd, hd);
+            }
+        }
+    }
+    free(dqe_all);
 }
 
 void attention_backward(float *dq, float *dk, float *dv, float *scratch, const float *dout, const float *q,
@@ -243,6 +317,14 @@ void mha_free(Mha *m) {
     memset(m, 0, sizeof *m);
 }
 
+void mha_recompute_core(Mha *m) {
+    float scale = 1.0f / sqrtf((float)m->hd);
+    if (m->rel) relpos_scores(m->att, m->q, m->rel, m->rel_R, m->B, m->Tq, m->Tk, m->NH, m->hd, scale);
+    (m->rel ? attention_forward_biased : attention_forward)(m->ctx, m->att, m->attd, m->dmask, m->q, m->k, m->v,
+                                                           m->key_pad, m->causal, m->B, m->Tq, m->Tk, m->NH, m->hd,
+                                                           scale, m->dropped ? m->p_drop : 0.0f, m->seed);
+}
+
 void mha_forward(Mha *m, const MhaWeights *w, float *out, const float *xq, const float *xkv, int B, int Tq, int Tk,
                  const unsigned char *key_pad, int causal, Rng *rng) {
     if (B > m->maxB || Tq > m->maxTq || Tk > m->maxTk || B <= 0 || Tq <= 0 || Tk <= 0)
@@ -257,10 +339,8 @@ void mha_forward(Mha *m, const MhaWeights *w, float *out, const float *xq, const
     linear_forward(m->v, xkv, w->wv, w->bv, B * Tk, C, D);
     /* 2. attend in every head at once (heads are strided views, see attention.h); ctx (B,Tq,D) is
      * the concatenation of the NH head outputs of hd values each. */
-    uint64_t seed = m->dropped ? rng_u64(rng) : 0;
-    m->seed = seed;
-    attention_forward(m->ctx, m->att, m->attd, m->dmask, m->q, m->k, m->v, key_pad, causal, B, Tq, Tk, m->NH, m->hd,
-                      1.0f / sqrtf((float)m->hd), m->dropped ? m->p_drop : 0.0f, seed);
+    m->seed = m->dropped ? rng_u64(rng) : 0;
+    mha_recompute_core(m);
     /* 3. mix the heads back to the model width: out (B*Tq, C) = ctx Wo^T + bo */
     linear_forward(out, m->ctx, w->wo, w->bo, B * Tq, D, C);
 }
@@ -276,6 +356,10 @@ void mha_backward(Mha *m, const MhaWeights *w, MhaWeights *g, float *dxq, float 
     memset(m->dv, 0, nk * sizeof(float));
     attention_backward(m->dq, m->dk, m->dv, m->scratch, m->dctx, m->q, m->k, m->v, m->att, m->attd, m->dmask, B, Tq,
                        Tk, m->NH, m->hd, 1.0f / sqrtf((float)m->hd), m->dropped ? m->p_drop : 0.0f);
+    /* scratch now holds the gradient of the scores, which is also that of a relative-position term */
+    if (m->rel)
+        relpos_scores_backward(m->dq, m->drel, m->scratch, m->q, m->rel, m->rel_R, B, Tq, Tk, m->NH, m->hd,
+                               1.0f / sqrtf((float)m->hd));
     linear_backward(dxq, g->wq, g->bq, m->dq, xq, w->wq, B * Tq, C, D);
     linear_backward(dxkv, g->wk, g->bk, m->dk, xkv, w->wk, B * Tk, C, D);
     linear_backward(dxkv, g->wv, g->bv, m->dv, xkv, w->wv, B * Tk, C, D);

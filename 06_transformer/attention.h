@@ -56,8 +56,16 @@ void attention_forward(float *out, float *att, float *attd, float *dmask, const 
                        const float *v, const unsigned char *key_pad, int causal, int B, int Tq, int Tk, int NH,
                        int hd, float scale, float p_drop, uint64_t seed);
 
+/* The same with an additive term on the scores: att holds, on entry, bias (B,NH,Tq,Tk), and the
+ * weights are softmax(mask(scale * q k^T + bias)). Relative positions (below) use it. */
+void attention_forward_biased(float *out, float *att, float *attd, float *dmask, const float *q, const float *k,
+                              const float *v, const unsigned char *key_pad, int causal, int B, int Tq, int Tk, int NH,
+                              int hd, float scale, float p_drop, uint64_t seed);
+
 /* Gradients of attention_forward: dq (B,Tq,D), dk and dv (B,Tk,D) += from dout (B,Tq,D).
- * att, attd, dmask and the arguments are those of the forward. scratch is (B,NH,Tq,Tk), written. */
+ * att, attd, dmask and the arguments are those of the forward. scratch is (B,NH,Tq,Tk), written:
+ * it holds the gradient of the scores (scale * q k^T + bias) on return, which is the gradient of
+ * attention_forward_biased's bias. */
 void attention_backward(float *dq, float *dk, float *dv, float *scratch, const float *dout, const float *q,
                         const float *k, const float *v, const float *att, const float *attd, const float *dmask,
                         int B, int Tq, int Tk, int NH, int hd, float scale, float p_drop);
@@ -67,6 +75,20 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch, const f
  * them). mode 0 forces the loops, 1 the matmul, -1 (the default) chooses by size. Process-wide:
  * set it before any threads run, as the tests and benchmarks do. */
 void attention_set_kernel(int mode);
+
+/* Relative position representations (Shaw et al. 2018; Hugging Face's "relative_key"; chapter
+ * 07's C30). Instead of adding a position vector to each input, every attention score learns how
+ * far apart the query and the key are: score_ij += q_i . E[clip(j - i, -R, R) + R], with E a
+ * learned (2R+1, hd) table shared by the heads. Distances beyond R share the last entry, so the
+ * model works at any length, and "B is 2 to the right of A" means the same at every offset.
+ * relpos_scores writes bias (B,NH,Tq,Tk) = scale * that term (the scale of the q k^T part, as
+ * transformers does), for attention_forward_biased. q (B,Tq,D) as above. */
+void relpos_scores(float *bias, const float *q, const float *E, int R, int B, int Tq, int Tk, int NH, int hd,
+                   float scale);
+/* From dS (B,NH,Tq,Tk), the scores' gradient (attention_backward's scratch): dq (B,Tq,D) += and
+ * dE (2R+1, hd) +=. */
+void relpos_scores_backward(float *dq, float *dE, const float *dS, const float *q, const float *E, int R, int B,
+                            int Tq, int Tk, int NH, int hd, float scale);
 
 /* The causal mask as a matrix, for printing: m (T,T), 1 where query i may see key j (j <= i). */
 void causal_mask_matrix(unsigned char *m, int T);
@@ -98,6 +120,11 @@ typedef struct {
                                    * so a caller may recompute att/attd/dmask/ctx for the backward
                                    * instead of keeping them (chapter 07 does, to save memory) */
     const unsigned char *key_pad;
+    /* optional relative positions (NULL: none, as mha_init leaves them): the (2R+1, hd) table and
+     * its gradient, pointers into the caller's parameters, set by the caller before the forward */
+    const float *rel;
+    float *drel;
+    int rel_R;
     float *q, *k, *v;             /* (B,Tq,D), (B,Tk,D), (B,Tk,D) projections */
     float *att, *attd, *dmask;    /* (B,NH,Tq,Tk) weights; dropped weights and factors if p_drop > 0 */
     float *ctx;                   /* (B,Tq,D) the concatenated head outputs */
@@ -114,6 +141,11 @@ void mha_free(Mha *m);
  * evaluation (no dropout). out must not alias xq or xkv. */
 void mha_forward(Mha *m, const MhaWeights *w, float *out, const float *xq, const float *xkv, int B, int Tq, int Tk,
                  const unsigned char *key_pad, int causal, Rng *rng);
+
+/* Compute the attention core of the last mha_forward again (att, attd, dmask, ctx) from the kept
+ * q, k, v, masks and dropout seed: bit-identical to what the forward computed. A caller that shares
+ * those four buffers between layers calls it before each layer's mha_backward. */
+void mha_recompute_core(Mha *m);
 
 /* Gradients of the last mha_forward: dxq (B,Tq,C) and dxkv (B,Tk,C) += (they may be the same
  * array, for self-attention), and the weight gradients g +=. xq, xkv are the forward's inputs. */

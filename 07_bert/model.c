@@ -156,6 +156,8 @@ static void share_buffers(Bert *m) {
         a->dctx = s->attn.dctx;
         e->ffn.a = s->ffn.a, e->ffn.da = s->ffn.da, e->ffn.dh = s->ffn.a;
         e->r1.dsum = e->r2.dsum = s->r1.dsum;
+        if (m->w.rel) /* relative positions: the layer's distance table and its gradient */
+            e->attn.rel = m->w.rel[l], e->attn.drel = m->g.rel[l], e->attn.rel_R = m->cfg.max_rel;
     }
     m->att_layer = m->ffn_layer = -1;
 }
@@ -164,9 +166,7 @@ static void share_buffers(Bert *m) {
  * shared buffers: attention_forward again on the kept q, k, v with the forward's seed. */
 static void recompute_attention(Bert *m, int l) {
     if (m->att_layer == l) return;
-    Mha *a = &m->blk[l].attn;
-    attention_forward(a->ctx, a->att, a->attd, a->dmask, a->q, a->k, a->v, m->pad, 0, m->B, m->T, m->T, a->NH, a->hd,
-                      1.0f / sqrtf((float)a->hd), a->dropped ? a->p_drop : 0.0f, a->seed);
+    mha_recompute_core(&m->blk[l].attn);
     m->att_layer = l;
 }
 

@@ -111,11 +111,12 @@ static double torch_step(const BertConfig *c, int B, int T, int threads, int ste
 }
 
 int main(int argc, char **argv) {
-    int quick = 0;
+    int quick = 0, ours_only = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--ours-only")) ours_only = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: bench_bert [--quick]\n"
+            printf("usage: bench_bert [--quick] [--ours-only]\n"
                    "One BERT pretraining step (4 layers, hidden 256, 4 heads, FFN 1024, vocabulary 8000, 32 x 128\n"
                    "tokens, MLM on 15%% + NSP, AdamW, 2 threads) against PyTorch (bench/bench_bert_torch.py):\n"
                    "time and peak-memory ratios, and where our step's time goes.\n");
@@ -140,12 +141,12 @@ int main(int argc, char **argv) {
     ac.decoupled = 1, ac.weight_decay = 0.01f;
     Batch b;
     batch_make(&b, &c, B, T, 7);
-    int torch_ok = system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
+    int torch_ok = !ours_only && system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
 
     printf("BERT pretraining step: %d layers, hidden %d, %d heads, FFN %d, vocabulary %d, %d x %d tokens,\n"
            "MLM on %d positions + NSP, dropout 0.1, AdamW; %d threads; fastest step of %d interleaved rounds of %d\n",
            c.layers, c.hidden, c.heads, c.intermediate, c.vocab_size, B, T, b.npos, threads, rounds, steps);
-    if (!torch_ok) printf("(/usr/bin/python3 cannot import torch: apt-get install python3-torch; PyTorch column skipped)\n");
+    if (!torch_ok && !ours_only) printf("(/usr/bin/python3 cannot import torch: apt-get install python3-torch; PyTorch column skipped)\n");
     fflush(stdout);
     step(&m, &s, &ac, &b, &rng, NULL); /* warm-up: first-touch allocations */
     double ours = 1e30, theirs = 1e30, trss = -1;

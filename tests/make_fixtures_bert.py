@@ -22,6 +22,11 @@ It rewrites (all committed, so `make test` needs no PyTorch):
       mlm_labels (B,T), nsp_labels (B)  a pretraining target: labels at a few positions, -100 elsewhere
       loss_mlm, loss_nsp             the two mean cross-entropies
       grad:NAME                      d(loss_mlm + loss_nsp)/d(NAME) for every parameter
+  tests/fixtures/bert_tiny_rel/      the same shape with relative positions ("relative_key", distances
+                                     clipped to max_relative_position 3, no position table; this
+                                     project's own variant, C30), and in bert.txt under "rel:" its
+                                     hidden states, pooled output, losses and the gradients of layer
+                                     0's attention and of every distance table
 The reference runs in float64 (so it is the exact value the float32 C code approximates) and is
 written rounded to float32.
 
@@ -88,7 +93,7 @@ class SelfAttention(nn.Module):
         self.query, self.key, self.value = nn.Linear(C, C), nn.Linear(C, C), nn.Linear(C, C)
         self.dropout = nn.Dropout(c.attention_probs_dropout_prob)
         self.relative = c.position_embedding_type == "relative_key"
-        if self.relative:
+        if self.relative:  # (no clipping in transformers: R = max_position_embeddings - 1 there)
             self.R = c.max_relative_position
             self.distance_embedding = nn.Embedding(2 * self.R + 1, self.hd)
 
@@ -263,6 +268,8 @@ def config_json(c):
         "type_vocab_size": c.type_vocab_size,
         "vocab_size": c.vocab_size,
     }
+    if c.position_embedding_type == "relative_key":
+        d["max_relative_position"] = c.max_relative_position
     return json.dumps(d, indent=2, sort_keys=True) + "\n"
 
 
@@ -342,10 +349,7 @@ PAIRS = [("He deposited his money in this bank.", "The soldiers were along the r
          ("BERT在北京 runs fast!", "你好")]                                                    # mixed
 
 
-def main():
-    torch.manual_seed(7)
-    here = os.path.dirname(os.path.abspath(__file__))
-    c = Cfg()
+def test_model(c):
     model = BertForPreTraining(c)
     with torch.no_grad():  # larger than BERT's 0.02 so that every part of the model matters
         for name, p in model.named_parameters():
@@ -356,6 +360,26 @@ def main():
             else:
                 p.normal_(0.0, 0.3)
     model.eval()  # no dropout: the C side evaluates with rng = NULL
+    return model
+
+
+def save_dir(d, model, c, position_ids):
+    os.makedirs(d, exist_ok=True)
+    sd = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    if position_ids:
+        sd["bert.embeddings.position_ids"] = torch.arange(c.max_position_embeddings, dtype=torch.int64)[None]
+    save_safetensors(os.path.join(d, "model.safetensors"), sd)
+    with open(os.path.join(d, "config.json"), "w") as f:
+        f.write(config_json(c))
+    with open(os.path.join(d, "vocab.txt"), "w") as f:
+        f.write("\n".join(VOCAB) + "\n")
+
+
+def main():
+    torch.manual_seed(7)
+    here = os.path.dirname(os.path.abspath(__file__))
+    c = Cfg()
+    model = test_model(c)
 
     vocab = {t: i for i, t in enumerate(VOCAB)}
     seqs, segl = [], []
@@ -380,14 +404,10 @@ def main():
 
     # ---- the directory (float32, as published checkpoints) ----
     d = os.path.join(here, "fixtures", "bert_tiny")
-    os.makedirs(d, exist_ok=True)
-    sd = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    sd["bert.embeddings.position_ids"] = torch.arange(c.max_position_embeddings, dtype=torch.int64)[None]
-    save_safetensors(os.path.join(d, "model.safetensors"), sd)
-    with open(os.path.join(d, "config.json"), "w") as f:
-        f.write(config_json(c))
-    with open(os.path.join(d, "vocab.txt"), "w") as f:
-        f.write("\n".join(VOCAB) + "\n")
+    save_dir(d, model, c, True)
+    crel = Cfg(position_embedding_type="relative_key", max_relative_position=3)
+    mrel = test_model(crel)
+    save_dir(os.path.join(here, "fixtures", "bert_tiny_rel"), mrel, crel, False)
 
     # ---- the reference values, in float64 ----
     m64 = model.double()
@@ -408,6 +428,15 @@ def main():
     put("loss_mlm", lm.reshape(1)), put("loss_nsp", ln.reshape(1))
     for name, p in m64.named_parameters():
         put("grad:" + name, p.grad)
+    r64 = mrel.double()
+    h, pooled = r64(ids, segs, mask)
+    put("rel:hidden", h), put("rel:pooled", pooled)
+    lm, ln = r64.pretrain_loss(ids, segs, mask, pos, labels.reshape(-1)[pos], nsp)
+    (lm + ln).backward()
+    put("rel:loss_mlm", lm.reshape(1)), put("rel:loss_nsp", ln.reshape(1))
+    for name, p in r64.named_parameters():
+        if "distance_embedding" in name or "layer.0.attention" in name or "word_embeddings" in name:
+            put("rel:grad:" + name, p.grad)
     texts = [f"# pair {i}: {a!r} / {b!r} -> {' '.join(VOCAB[j] for j in s)}" for i, ((a, b), s) in
              enumerate(zip(PAIRS, seqs))]
     path = os.path.join(here, "fixtures", "bert.txt")

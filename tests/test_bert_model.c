@@ -136,11 +136,61 @@ START_TEST(fixture_gradients) {
         int nd, sh[8];
         float *ref = fixture_load(FIX, name, &nd, sh);
         size_t n = shape_numel(m->p.specs[i].ndim, m->p.specs[i].shape);
-        double e = rel_err_floor(m->p.grad + m->p.offsets[i], ref, n, 2e-5, 1e-7);
+        double e = rel_err_floor(m->p.grad + m->p.offsets[i], ref, n, 2e-5, 1e-6);
         ck_assert_msg(e <= 1, "gradient of %s: error %g", m->p.specs[i].name, e);
         worst = fmax(worst, e);
         free(ref);
     }
+    free(labels), free(nsp), free(pos), free(tg);
+    fix_close(&f);
+}
+END_TEST
+
+/* Relative positions (C30) against the PyTorch model of the fixture script, loaded from its own
+ * directory (this project's "relative_key" with max_relative_position). */
+START_TEST(fixture_relative) {
+    Fix f;
+    fix_open(&f);
+    bert_free(&f.m);
+    char err[ERR_LEN];
+    ck_assert_msg(bert_load_dir(FIXTURE("bert_tiny_rel"), &f.m, f.B, f.T, NULL, err) == 0, "%s", err);
+    Bert *m = &f.m;
+    ck_assert_int_eq(m->cfg.position, BERT_POS_RELATIVE);
+    ck_assert_int_eq(m->cfg.max_rel, 3);
+    ck_assert(m->w.pos == NULL);
+    bert_forward(m, f.ids, f.segs, f.pad, f.B, f.T, NULL);
+    int C = m->cfg.hidden, N = f.B * f.T;
+    float *ref = fixture_load(FIX, "rel:hidden", NULL, NULL);
+    double e = rel_err(m->hidden, ref, (size_t)N * C, 1e-5);
+    ck_assert_msg(e <= 1, "hidden states: error %g", e);
+    free(ref);
+    ref = fixture_load(FIX, "rel:pooled", NULL, NULL);
+    e = rel_err(m->pooled, ref, (size_t)f.B * C, 1e-5);
+    ck_assert_msg(e <= 1, "pooled: error %g", e);
+    free(ref);
+    int *labels = load_ints("mlm_labels", NULL), *nsp = load_ints("nsp_labels", NULL);
+    int *pos = malloc(sizeof(int) * N), *tg = malloc(sizeof(int) * N), np = 0;
+    for (int i = 0; i < N; i++)
+        if (labels[i] >= 0) pos[np] = i, tg[np++] = labels[i];
+    params_zero_grad(&m->p);
+    BertLosses L = bert_pretrain_grads(m, f.ids, f.segs, f.pad, f.B, f.T, pos, tg, np, nsp, NULL);
+    float *lm = fixture_load(FIX, "rel:loss_mlm", NULL, NULL);
+    ck_assert_msg(fabs(L.mlm_loss - lm[0]) < 1e-5 * fabs(lm[0]), "MLM loss %g, PyTorch %g", L.mlm_loss, lm[0]);
+    free(lm);
+    int checked = 0;
+    for (int i = 0; i < m->p.n; i++) {
+        const char *nm = m->p.specs[i].name;
+        if (!strstr(nm, "distance_embedding") && !strstr(nm, "layer.0.attention") && !strstr(nm, "word_embeddings"))
+            continue;
+        char name[300];
+        snprintf(name, sizeof name, "rel:grad:%s", nm);
+        float *g = fixture_load(FIX, name, NULL, NULL);
+        size_t n = shape_numel(m->p.specs[i].ndim, m->p.specs[i].shape);
+        e = rel_err_floor(m->p.grad + m->p.offsets[i], g, n, 2e-5, 1e-6);
+        ck_assert_msg(e <= 1, "gradient of %s: error %g", nm, e);
+        free(g), checked++;
+    }
+    ck_assert_int_eq(checked, 1 + 2 + 10); /* word embeddings, 2 distance tables, layer 0's attention */
     free(labels), free(nsp), free(pos), free(tg);
     fix_close(&f);
 }
@@ -264,6 +314,13 @@ END_TEST
 
 /* Dropout on: the backward regenerates the attention-dropout masks from the forward's seed. */
 START_TEST(gradcheck_dropout) { gradcheck_model(BERT_POS_ABSOLUTE, 1); }
+END_TEST
+
+/* Relative positions (C30): distances clipped to 2 in sequences of 5, with and without dropout. */
+START_TEST(gradcheck_relative) {
+    gradcheck_model(BERT_POS_RELATIVE, 0);
+    gradcheck_model(BERT_POS_RELATIVE, 1);
+}
 END_TEST
 
 /* Padding hides positions: changing a padding token changes no real position's output. */
@@ -668,8 +725,10 @@ Suite *bert_model_suite(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, fixture_forward);
     tcase_add_test(tc, fixture_gradients);
+    tcase_add_test(tc, fixture_relative);
     tcase_add_test(tc, gradcheck_absolute);
     tcase_add_test(tc, gradcheck_dropout);
+    tcase_add_test(tc, gradcheck_relative);
     tcase_add_test(tc, padding_is_invisible);
     tcase_add_test(tc, save_load_roundtrip);
     tcase_add_test(tc, name_variants);
