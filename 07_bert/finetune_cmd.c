@@ -27,6 +27,7 @@ static void usage_finetune(FILE *f) {
             "  --train FILE          training examples (required)\n"
             "  --test FILE           test examples; without it every N-th example of --train is held out\n"
             "  --test-every N        the held-out share when --test is absent: examples N, 2N, ... (awk 'NR%%N==0')   [5]\n"
+            "  --test-limit N        score only the first N test examples (a quicker demo)   [0: all]\n"
             "  --max-seq-len N       tokens per example, [CLS] and [SEP] included (longer ones are cut)   [128]\n"
             "model\n"
             "  --model DIR           start from this model directory (Hugging Face layout: config.json,\n"
@@ -36,7 +37,8 @@ static void usage_finetune(FILE *f) {
             "                        both: one run of each with the same budget (C25)   [pretrained with --model]\n"
             "  --from-scratch        the same as --init scratch\n"
             "  --pool WHICH          the vector the classifier reads: cls (the pooler over [CLS]), mean (of the\n"
-            "                        token vectors), first-token (the text's first token), or all three (C31)   [cls]\n"
+            "                        token vectors), first-token (the text's first token); a comma-separated list\n"
+            "                        or all: one run each with the same budget (C31)   [cls]\n"
             "  --layers N --hidden C --heads H --intermediate F --vocab-size V\n"
             "                        the shape without --model   [2 128 2 512 4000]\n"
             "  --cased               keep case in the vocabulary trained without --model (default lower-cases)\n"
@@ -85,14 +87,14 @@ int bert_cmd_finetune(int argc, char **argv) {
     FtOptions o = ft_defaults();
     const char *train_path = NULL, *test_path = NULL, *model_dir = NULL, *out_dir = NULL, *init = NULL,
                *pool_s = "cls";
-    long test_every = 5, max_len = 128, steps = 0, batch = o.batch, seed = (long)o.seed, threads = 0;
+    long test_every = 5, test_limit = 0, max_len = 128, steps = 0, batch = o.batch, seed = (long)o.seed, threads = 0;
     long layers = 2, hidden = 128, heads = 2, inter = 512, vocab_size = 4000;
     double epochs = o.epochs, seconds = 0, lr = o.lr, scratch_lr = 1e-4, warmup = o.warmup, wd = o.weight_decay,
            dropout = 0.1, clip = o.clip;
     int from_scratch = 0, quiet = 0, cased = 0;
     const Opt opts[] = {
         {"--train", OPT_STR, &train_path, 0, 0},      {"--test", OPT_STR, &test_path, 0, 0},
-        {"--test-every", OPT_LONG, &test_every, 2, 1000}, {"--max-seq-len", OPT_LONG, &max_len, 4, 4096},
+        {"--test-every", OPT_LONG, &test_every, 2, 1000}, {"--test-limit", OPT_LONG, &test_limit, 0, 1e9}, {"--max-seq-len", OPT_LONG, &max_len, 4, 4096},
         {"--model", OPT_STR, &model_dir, 0, 0},       {"--init", OPT_STR, &init, 0, 0},
         {"--from-scratch", OPT_FLAG, &from_scratch, 0, 0}, {"--pool", OPT_STR, &pool_s, 0, 0},
         {"--layers", OPT_LONG, &layers, 1, 48},       {"--hidden", OPT_LONG, &hidden, 2, 4096},
@@ -116,9 +118,21 @@ int bert_cmd_finetune(int argc, char **argv) {
     if (!do_pre && !do_scr) cli_bad_usage("--init must be pretrained, scratch or both, not '%s'", init);
     if (do_pre && !model_dir) cli_bad_usage("%s", "--init pretrained/both needs --model DIR");
     int pools[3], npool = 0;
-    if (!strcmp(pool_s, "all")) pools[0] = POOL_CLS, pools[1] = POOL_MEAN, pools[2] = POOL_FIRST, npool = 3;
-    else if ((pools[0] = bert_pool_parse(pool_s)) >= 0) npool = 1;
-    else cli_bad_usage("--pool must be cls, mean, first-token or all, not '%s'", pool_s);
+    if (!strcmp(pool_s, "all")) {
+        pools[0] = POOL_CLS, pools[1] = POOL_MEAN, pools[2] = POOL_FIRST, npool = 3;
+    } else { /* a comma-separated list, each at most once */
+        char list[64];
+        if (strlen(pool_s) >= sizeof list) cli_bad_usage("--pool '%s' is too long", pool_s);
+        strcpy(list, pool_s);
+        for (char *p = strtok(list, ","); p; p = strtok(NULL, ",")) {
+            int k = bert_pool_parse(p);
+            if (k < 0) cli_bad_usage("--pool must be cls, mean, first-token, a list of them or all, not '%s'", pool_s);
+            for (int j = 0; j < npool; j++)
+                if (pools[j] == k) cli_bad_usage("--pool names '%s' twice", p);
+            pools[npool++] = k;
+        }
+        if (npool == 0) cli_bad_usage("--pool must be cls, mean, first-token, a list of them or all, not '%s'", pool_s);
+    }
     if (!model_dir && hidden % heads) cli_bad_usage("%s", "--hidden must be a multiple of --heads");
     if (threads > 0) set_num_threads((int)threads);
     o.epochs = epochs, o.steps = steps, o.seconds = seconds, o.batch = (int)batch, o.warmup = warmup;
@@ -138,6 +152,7 @@ int bert_cmd_finetune(int argc, char **argv) {
         tsv_free(&all);
         if (train.n == 0 || test.n == 0) die("%s: too few examples to hold out every %ld-th", train_path, test_every);
     }
+    if (test_limit > 0) tsv_keep_first(&test, (int)test_limit);
     LabelSet labels;
     labelset_from(&labels, &train);
     if (labels.n < 2) die("%s: only one label ('%s'): nothing to classify", train_path, labels.names[0]);

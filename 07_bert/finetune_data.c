@@ -151,6 +151,15 @@ void tsv_split_every(const TsvData *all, int every, TsvData *train, TsvData *tes
     free(tr), free(te);
 }
 
+void tsv_keep_first(TsvData *d, int n) {
+    if (n < 0 || n >= d->n) return;
+    for (int i = n; i < d->n; i++) {
+        free(d->label_name[i]), free(d->text_a[i]);
+        if (d->text_b) free(d->text_b[i]);
+    }
+    d->n = n;
+}
+
 /* ---- labels --------------------------------------------------------------------------------------- */
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }

@@ -47,6 +47,9 @@ void tsv_free(TsvData *d);
  * another program (fastText) can be given exactly the same split. The copies own their strings. */
 void tsv_split_every(const TsvData *all, int every, TsvData *train, TsvData *test);
 
+/* Keep the first n examples (all of them when n >= d->n). */
+void tsv_keep_first(TsvData *d, int n);
+
 /* ---- labels ------------------------------------------------------------------------------------------ */
 typedef struct {
     int n;

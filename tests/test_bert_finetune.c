@@ -39,6 +39,11 @@ START_TEST(tsv_two_columns) {
     ck_assert_int_eq(d.label[1], 0);
     ck_assert_int_eq(d.label[2], 0);
     labelset_free(&ls);
+    tsv_keep_first(&d, 5); /* more than there are: unchanged */
+    ck_assert_int_eq(d.n, 3);
+    tsv_keep_first(&d, 1);
+    ck_assert_int_eq(d.n, 1);
+    ck_assert_str_eq(d.text_a[0], "Win now!");
     tsv_free(&d);
 }
 END_TEST
