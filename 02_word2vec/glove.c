@@ -124,8 +124,8 @@ static inline float clip(float v) { return v > GRAD_CLIP ? GRAD_CLIP : v < -GRAD
 /* 1/sqrt(x) for x >= 1 (AdaGrad's accumulators start at 1 and only grow), from the bit pattern's
  * first guess and two Newton steps: within 2e-7 of 1/sqrtf(x). Why not sqrtf: C's sqrtf must set
  * errno for a negative argument, and that possible library call stops gcc from vectorising the
- * loop below (measured: the training ran 4.5x slower with sqrtf; -fno-math-errno would fix it,
- * but the project's flags are the same for every file). */
+ * loop below (measured: training 3-4x slower with sqrtf; -fno-math-errno would fix it, but the
+ * project's flags are the same for every file). */
 static inline float inv_sqrt(float x) {
     uint32_t bits;
     memcpy(&bits, &x, sizeof bits);
