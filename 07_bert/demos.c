@@ -219,6 +219,39 @@ static int has_word(const char *line, const char *word) {
     return 0;
 }
 
+/* The text around the first whole-word occurrence of word in line: at most `half` bytes on each
+ * side, cut at a space (or, in CJK text, at a character boundary), so a long verse still fits
+ * max_seq_len with the word inside. Caller frees. */
+static char *word_window(const char *line, const char *word, size_t half) {
+    const char *p = line;
+    size_t wl = strlen(word), n = strlen(line);
+    for (const char *q = strstr(line, word); q; q = strstr(q + 1, word)) {
+        int before = q > line && (((q[-1] | 32) >= 'a' && (q[-1] | 32) <= 'z'));
+        int after = ((q[wl] | 32) >= 'a' && (q[wl] | 32) <= 'z');
+        if ((unsigned char)word[0] >= 0x80 || (!before && !after)) {
+            p = q;
+            break;
+        }
+    }
+    size_t at = (size_t)(p - line), a = at > half ? at - half : 0, b = at + wl + half < n ? at + wl + half : n;
+    if (a > 0) {
+        while (a < at && ((unsigned char)line[a] & 0xC0) == 0x80) a++;
+        const char *sp = memchr(line + a, ' ', at - a);
+        if (sp) a = (size_t)(sp - line) + 1;
+    }
+    if (b < n) {
+        while (b > at + wl && ((unsigned char)line[b] & 0xC0) == 0x80) b--;
+        for (size_t k = b; k > at + wl; k--)
+            if (line[k] == ' ') {
+                b = k;
+                break;
+            }
+    }
+    char *w = xmalloc(b - a + 1);
+    memcpy(w, line + a, b - a), w[b - a] = 0;
+    return w;
+}
+
 static int matches_any(const char *line, const char *patterns) {
     char buf[256];
     for (const char *p = patterns; p && *p;) {
@@ -299,8 +332,11 @@ int demo_senses(Bert *m, const BertTokenizer *t, const SensesOpts *o, char *err)
     for (int i = 0; i < want; i++) {
         /* spread evenly over the corpus */
         const char *line = lines[(size_t)i * nl / want];
-        if (word_vector_at(m, t, line, o->plot_word, 0, L, x + (size_t)n * C)) continue; /* cut off */
-        word_vector_at(m, t, line, o->plot_word, 0, 0, x0 + (size_t)n * C);
+        char *win = word_window(line, o->plot_word, 120);
+        int miss = word_vector_at(m, t, win, o->plot_word, 0, L, x + (size_t)n * C);
+        if (!miss) word_vector_at(m, t, win, o->plot_word, 0, 0, x0 + (size_t)n * C);
+        free(win);
+        if (miss) continue; /* still too long for the model */
         g[n] = matches_any(line, o->sense_a) ? 0 : 1;
         labels[n] = g[n] ? o->label_b : o->label_a;
         count[g[n]]++, n++;

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# 07_bert/demo.sh - claims C22-C27, C29-C31: BERT pretrained from nothing on the King James Bible and
+# 红楼梦 (masked LM + next-sentence prediction), then its inputs, cloze answers, NSP accuracy,
+# contextual vectors, cost, bidirectionality, and fine-tuning from [CLS].
+source "$(dirname "$0")/../scripts/demo-lib.sh"
+mkdir -p out
+CORPUS=out/07_corpus.txt
+M=out/07_bert_model
+if [ -n "$FULL" ]; then
+    # the quality run of the README: bert-base's shape shrunk to 4 layers of 256, 10-15 minutes on 2 cores
+    SHAPE=(--layers 4 --hidden 256 --heads 4 --intermediate 1024 --vocab-size 8000 --min-count 3 --max-seq-len 128)
+    TRAIN=(--batch 32 --steps 1500 --warmup 150 --lr 5e-4)
+else
+    # about two minutes on 2 cores: 2 layers of 128, sequences of 64 tokens
+    SHAPE=(--layers 2 --hidden 128 --heads 2 --intermediate 512 --vocab-size 6000 --min-count 5 --max-seq-len 64)
+    TRAIN=(--batch 32 --steps 250 --warmup 25 --lr 1e-3)
+fi
+
+banner "The corpus: one sentence a line, a blank line between documents"
+# 红楼梦's paragraphs become documents (split into sentences at 。！？．); the Bible has one verse a line
+# and no blank lines, so every 20 verses make a document. Mixed on purpose: one vocabulary, one
+# model for English and Chinese, as BERT's multilingual model.
+run "$BIN/bert" corpus --inputs data/en/kjv.txt,data/zh/hongloumeng.txt --out "$CORPUS" --doc-lines 20
+
+banner "C23, C24: pretraining = masked LM (15% chosen: 80% [MASK], 10% random, 10% kept) + next sentence (50/50)"
+run "$BIN/bert" pretrain --corpus "$CORPUS" --out "$M" "${SHAPE[@]}" "${TRAIN[@]}" --seed 1
+echo ">> The WordPiece vocabulary was trained on the corpus first; mlm/nsp acc are the training batches',"
+echo "   the 'held-out' line scores documents the model never saw."
+
+banner "C22: BERT's input = token + segment + position embeddings (the paper's figure 2 pair)"
+run "$BIN/bert" inputs --model "$M" --text "my dog is cute" --text-b "he likes playing" --dims 3
+echo ">> Each row is the sum of three looked-up vectors; the segment vector is the same for all of A"
+echo "   and changes at B; the position vector changes at every step. Then a layer norm."
+
+banner "C23: cloze - the masked-LM head fills the blanks (English and Chinese)"
+run "$BIN/bert" fill-mask --model "$M" --text "And God said, Let there be [MASK]: and there was light."
+run "$BIN/bert" fill-mask --model "$M" --text "And the [MASK] spake unto Moses, saying,"
+run "$BIN/bert" fill-mask --model "$M" --text "贾[MASK]玉听了，忙笑道："
+run "$BIN/bert" fill-mask --model "$M" --text "王夫人笑[MASK]：“你们只管去罢。”"
+echo ">> The probabilities are over the whole mixed vocabulary; the best guesses come from both sides."
+
+banner "C24: next-sentence prediction on held-out documents"
+run "$BIN/bert" eval --model "$M" --corpus "$CORPUS" --pairs 1000
+echo ">> Half the pairs have a random B from another document: 50% is chance."
+
+banner "C26: one vector per word (word2vec) against one per occurrence (BERT)"
+W2V=out/02_word2vec_kjv_sg.bin
+if [ ! -f "$W2V" ]; then
+    W2V=out/07_word2vec_kjv.bin
+    run "$BIN/word2vec" train --corpus data/en/kjv.txt --out "$W2V" --dim 50 --epochs 1
+fi
+run "$BIN/bert" senses --model "$M" --vectors "$W2V" --corpus data/en/kjv.txt --plot-word left \
+    --sense-a "left hand|the left|on the left|to the left" --label-a "L" --label-b "v" --sentences 150 --name 07_senses_left
+echo ">> 'left' is a side (L: 'the left hand') or a verb (v: 'he left them'). word2vec has one vector"
+echo "   for both; BERT's last layer places each occurrence by its sentence (out/07_senses_left.png)."
+
+banner "C29: \"it\" sees the words after it under BERT, not under a causal mask"
+run "$BIN/bert" causal --model "$M"
+echo ">> Same weights twice: bidirectional, 'it' differs between 'tired' and 'narrow'; with the causal"
+echo "   mask of a left-to-right model (chapter 06's GPT) it is bit for bit the same."
+
+banner "C27: what a step costs: time against max_seq_len, memory against batch size"
+run "$BIN/bert" timing --layers 2 --hidden 128 --heads 2 --intermediate 512 --vocab-size 6000 \
+    --lengths 32,64,128,256 --batch 8 --batches 4,8,16,32 --length 128 --steps 2 --name 07_cost
+echo ">> Plots: out/07_cost_time.png and out/07_cost_memory.png. Shorter sequences are cheaper per"
+echo "   token too (attention is T^2); memory grows with the batch (activations kept for the backward)."
+
+# C25 and C31 (fine-tuning from [CLS]; pretrained against from scratch; [CLS] / mean / one word):
+# the "finetune" part of the chapter adds its commands here.
+
+# C30 (absolute against relative positions on the same budget): added with the relative variant.
+
+finish 07_bert
