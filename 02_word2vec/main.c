@@ -156,23 +156,28 @@ static WordVectors *load_vectors(const char *path) {
 
 /* ---- train ------------------------------------------------------------------------------------- */
 
-/* GloVe through the same command: count, train, save w + c in the same formats. */
-static void train_glove(const W2vCorpus *c, const char *corpus, const Opt *o, int no, const char *out, WvFormat fmt,
-                        double t0) {
+/* GloVe's settings from the shared and its own flags (checked before the corpus is read). */
+static GloveConfig glove_options(const Opt *o, int no, int *window, long *memory_mb) {
     static const char *w2v_only[] = {"--negative", "--hs", "--sample"};
     for (int k = 0; k < 3; k++)
         if (opt(o, no, w2v_only[k])) bad_usage("%s does not apply to --model glove", w2v_only[k]);
     GloveConfig cfg = glove_config_default();
     cfg.dim = (int)opt_long(o, no, "--dim", cfg.dim, 1, 10000);
-    int window = (int)opt_long(o, no, "--window", 10, 1, 64);
+    *window = (int)opt_long(o, no, "--window", 10, 1, 64);
     cfg.epochs = (int)opt_long(o, no, "--epochs", cfg.epochs, 1, 10000);
     cfg.eta = opt_double(o, no, "--alpha", cfg.eta, 1e-6, 10);
     cfg.x_max = opt_double(o, no, "--x-max", cfg.x_max, 1e-3, 1e9);
     cfg.power = opt_double(o, no, "--power", cfg.power, 0, 10);
-    long memory_mb = opt_long(o, no, "--memory-mb", 0, 0, 1L << 20);
+    *memory_mb = opt_long(o, no, "--memory-mb", 0, 0, 1L << 20);
     cfg.threads = (int)opt_long(o, no, "--threads", num_threads(), 1, 256);
     cfg.seed = (uint64_t)opt_long(o, no, "--seed", 1, 0, 2147483647L);
     cfg.verbose = opt(o, no, "--quiet") == NULL;
+    return cfg;
+}
+
+/* GloVe through the same command: count, train, save w + c in the same formats. */
+static void train_glove(const W2vCorpus *c, GloveConfig cfg, int window, long memory_mb, const char *out, WvFormat fmt,
+                        double t0) {
     char err[ERR_LEN], b1[32], b2[32];
     double tc = now_seconds();
     Cooc x;
@@ -198,7 +203,6 @@ static void train_glove(const W2vCorpus *c, const char *corpus, const Opt *o, in
            st.wall_s, st.entries_per_s / 1e3, st.first_loss, st.loss, format_bytes((double)peak_rss_bytes(), b1, sizeof b1));
     double wall = now_seconds() - t0;
     printf("words=%lld wall_s=%.3f words_per_s=%.0f\n", (long long)c->words, wall, wall > 0 ? (double)c->words / wall : 0);
-    (void)corpus;
     free(v);
     wv_free(wv);
     glove_model_free(&m);
@@ -221,7 +225,10 @@ static int cmd_train(int argc, char **argv) {
     if (model && strcmp(model, "skipgram") && strcmp(model, "cbow") && strcmp(model, "glove"))
         bad_usage("--model must be 'skipgram', 'cbow' or 'glove', not '%s'", model);
     if (tok && strcmp(tok, "words") && strcmp(tok, "chars")) bad_usage("--tokenize must be 'words' or 'chars', not '%s'", tok);
-    int glove = model && !strcmp(model, "glove");
+    int glove = model && !strcmp(model, "glove"), glove_window = 0;
+    long glove_memory_mb = 0;
+    GloveConfig gcfg = glove_config_default();
+    if (glove) gcfg = glove_options(o, no, &glove_window, &glove_memory_mb);
     if (!glove) {
         static const char *glove_only[] = {"--x-max", "--power", "--memory-mb"};
         for (int k = 0; k < 3; k++)
@@ -254,7 +261,7 @@ static int cmd_train(int argc, char **argv) {
     printf("corpus %s: %lld tokens, %lld kept in %d words seen %ld+ times (%.2f s)\n", corpus, (long long)c.tokens,
            (long long)c.words, c.vocab->n, min_count, now_seconds() - t0);
     if (glove) {
-        train_glove(&c, corpus, o, no, out, wfmt, t0);
+        train_glove(&c, gcfg, glove_window, glove_memory_mb, out, wfmt, t0);
         w2v_corpus_free(&c);
         return 0;
     }
