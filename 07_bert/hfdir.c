@@ -227,11 +227,9 @@ int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *ext
         set_err(err, "%s: %s", dir, e2);
         goto fail;
     }
-    Rng rng;
-    rng_seed(&rng, 20181011); /* the parts a checkpoint may lack start as bert_init_weights makes them */
-    bert_init_weights(m, &rng);
     m->has = BERT_HAS_ALL;
     unsigned char *used = xcalloc((size_t)st.n + 1, 1);
+    const StEntry **src = xcalloc((size_t)m->p.n, sizeof *src);
     int nfile_layers = layers_in_file(&st) + 1;
     for (int i = 0; i < m->p.n; i++) {
         const ParamSpec *ps = &m->p.specs[i];
@@ -241,6 +239,7 @@ int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *ext
             set_err(err, "%s: %s", path, e2);
             goto fail_used;
         }
+        src[i] = e;
         if (!e) {
             int part = strncmp(ps->name, "bert.pooler.", 12) == 0        ? BERT_HAS_POOLER
                        : strncmp(ps->name, "cls.predictions.", 16) == 0   ? BERT_HAS_MLM
@@ -271,7 +270,20 @@ int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *ext
                     shape_fields(ps->name));
             goto fail_used;
         }
-        if (st_read_f32(&st, e->name, m->p.data + m->p.offsets[i], ps->ndim, want, e2)) {
+    }
+    /* every shape agrees with the config, so the model is no larger than the file: fill it. The
+     * parts a checkpoint may lack start as bert_init_weights makes them (a fixed seed). */
+    Rng rng;
+    rng_seed(&rng, 20181011);
+    int has = m->has;
+    bert_init_weights(m, &rng);
+    m->has = has;
+    for (int i = 0; i < m->p.n; i++) {
+        if (!src[i]) continue;
+        const ParamSpec *ps = &m->p.specs[i];
+        int64_t want[TENSOR_MAX_DIMS];
+        for (int d = 0; d < ps->ndim; d++) want[d] = ps->shape[d];
+        if (st_read_f32(&st, src[i]->name, m->p.data + m->p.offsets[i], ps->ndim, want, e2)) {
             set_err(err, "%s: %s", path, e2);
             goto fail_used;
         }
@@ -328,13 +340,13 @@ int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *ext
                     e->name);
         goto fail_used;
     }
-    free(used);
+    free(used), free(src);
     free(path);
     if (extra) *extra = st;
     else st_free(&st);
     return 0;
 fail_used:
-    free(used);
+    free(used), free(src);
 fail:
     free(path);
     st_free(&st);
