@@ -148,7 +148,8 @@ typedef struct {
  * is recomputed from its input the same way. This is FlashAttention's trade (recompute rather than
  * store the attention matrix) in its simplest form: about 5% more arithmetic for about 40% less
  * memory in the benchmark's configuration. So after a forward, m->blk[l].attn.att holds the last
- * layer's attention weights only; bert_attention_weights gives any layer's. */
+ * layer's attention weights only; bert_attention_weights gives any layer's. (Code that runs a
+ * block of m->blk itself, as a demo may, sets m->att_layer = m->ffn_layer = -1 afterwards.) */
 
 /* Allocate the parameters (all zero) and buffers for batches up to maxB x maxT (maxT <= max_pos
  * with absolute positions). Returns 0, or -1 with err set (bad config or sizes). */
