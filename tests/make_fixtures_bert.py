@@ -13,6 +13,10 @@ It rewrites (all committed, so `make test` needs no PyTorch):
                                      as I64 (older transformers versions saved it; loaders skip it)
       vocab.txt                      100 WordPiece tokens: [PAD] [UNK] [CLS] [SEP] [MASK] first,
                                      English words and ## pieces, Chinese characters, punctuation
+      tokenizer_config.json          do_lower_case true
+                                     (so `bin/bert encode --model tests/fixtures/bert_tiny --text A
+                                     --text-b B` on a pair below must give the tokens in the comment
+                                     and the rows of `hidden` for that pair, padding aside)
   tests/fixtures/bert.txt            read by tests/test_bert_model.c:
       ids, segs, pad (B,T)           three [CLS] A [SEP] B [SEP] inputs (English, Chinese, mixed;
                                      tokenized here with the vocabulary above), two of them padded
@@ -373,6 +377,9 @@ def save_dir(d, model, c, position_ids):
         f.write(config_json(c))
     with open(os.path.join(d, "vocab.txt"), "w") as f:
         f.write("\n".join(VOCAB) + "\n")
+    with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
+        f.write(json.dumps({"do_lower_case": True, "model_max_length": c.max_position_embeddings,
+                            "tokenizer_class": "BertTokenizer"}, indent=2) + "\n")
 
 
 def main():
