@@ -22,7 +22,9 @@
  * Differences from Google's script, on purpose: examples are made on the fly from a seeded stream
  * (masking is therefore "dynamic" as in RoBERTa: a sentence gets a new mask each epoch) instead of
  * a file written beforehand; the IsNext/NotNext coin is tossed first, so the split is exactly 50/50
- * (Google's forces NotNext for a one-sentence chunk, which tilts it); random replacement tokens are
+ * (Google's forces NotNext for a one-sentence chunk, which tilts it); a random B is cut to the
+ * length the true B would have had (Google fills it to the full length, so in a corpus of short
+ * documents the length alone tells NotNext from IsNext); random replacement tokens are
  * drawn from the ordinary vocabulary, never a special token. Leaves out: whole-word masking, the
  * duplication factor, TPU input pipelines. */
 #ifndef BERT_PRETRAIN_H

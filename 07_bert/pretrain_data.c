@@ -328,7 +328,12 @@ void bert_stream_next_pair(BertPairStream *s, BertExample *e) {
         for (int k = 0; k < a_end; k++) na += copy_sentence(D, first + s->sent + k, a + na, cap - na);
         nb = 0;
         if (is_random) {
-            int target_b = target - na;
+            /* B as long as the true continuation would have been (the rest of the chunk), so that the
+             * pair's length does not give the answer away: with Google's target - |A|, a NotNext B
+             * is filled to the full length while a true B ends with its (short) document. */
+            int rest = 0;
+            for (int k = a_end; k < chunk; k++) rest += bert_docs_sent_len(D, first + s->sent + k);
+            int target_b = rest > 0 ? rest : target - na;
             if (target_b < 1) target_b = 1;
             /* a random document other than this one (Google tries 10 times; with >= 2 documents in
              * the list, drawing among the others is direct) */
@@ -338,6 +343,7 @@ void bert_stream_next_pair(BertPairStream *s, BertExample *e) {
             int rfirst = D->doc_first[rd], rn = D->doc_first[rd + 1] - rfirst;
             int start = (int)rng_below(&s->rng, (uint64_t)rn);
             for (int k = start; k < rn && nb < target_b && nb < cap; k++) nb += copy_sentence(D, rfirst + k, b + nb, cap - nb);
+            if (rest > 0 && nb > rest) nb = rest; /* cut at the true B's length */
             /* the sentences of the chunk not used for A stay in the stream ("put them back") */
             advance(s, a_end);
         } else {

@@ -117,6 +117,7 @@ START_TEST(pairs_are_well_formed_and_balanced) {
     BertExample e;
     bert_example_init(&e, 32);
     int nrand = 0, N = 4000, short_ones = 0;
+    double len_sum[2] = {0, 0};
     for (int i = 0; i < N; i++) {
         bert_stream_next_pair(&s, &e);
         ck_assert_int_le(e.n, 32);
@@ -147,11 +148,50 @@ START_TEST(pairs_are_well_formed_and_balanced) {
                 ck_assert_msg(first_b == last_a + 1, "IsNext: A ends in sentence %d, B starts at %d", last_a, first_b);
         }
         if (e.n < 20) short_ones++;
+        len_sum[e.is_random] += e.n;
     }
+    /* the length of a pair must not tell NotNext from IsNext (a random B is cut to the true B's length) */
+    double mean_next = len_sum[0] / (N - nrand), mean_rand = len_sum[1] / nrand;
+    ck_assert_msg(fabs(mean_rand - mean_next) < 0.05 * mean_next, "mean length IsNext %.2f, NotNext %.2f", mean_next,
+                  mean_rand);
     double frac = (double)nrand / N;
     /* 4000 fair coins: standard deviation 0.0079; 0.47..0.53 is almost 4 sigma */
     ck_assert_msg(fabs(frac - 0.5) < 0.03, "NotNext fraction %.3f, 0.5 expected", frac);
     ck_assert_int_gt(short_ones, 0);
+    bert_example_free(&e);
+    bert_stream_free(&s);
+    bert_docs_free(&D);
+}
+END_TEST
+
+START_TEST(pair_length_does_not_reveal_nsp) {
+    /* short documents (3 sentences of 4-8 tokens, all shorter than max_len): a true B ends with its
+     * document; a random B must not be longer on average, or the length alone answers NSP */
+    BertDocs D;
+    bert_docs_init(&D);
+    Rng r;
+    rng_seed(&r, 9);
+    for (int d = 0; d < 200; d++) {
+        for (int s = 0; s < 3; s++) {
+            int n = 4 + (int)rng_below(&r, 5), ids[8];
+            for (int k = 0; k < n; k++) ids[k] = 5 + d * 1000 + s * 20 + k;
+            bert_docs_add_sentence(&D, ids, n);
+        }
+        bert_docs_end_document(&D);
+    }
+    BertPairStream s;
+    char err[ERR_LEN];
+    ck_assert_int_eq(bert_stream_init(&s, &D, 0, 0, 64, &TOY_SP, 3, err), 0);
+    BertExample e;
+    bert_example_init(&e, 64);
+    double sum[2] = {0, 0};
+    int cnt[2] = {0, 0};
+    for (int i = 0; i < 4000; i++) {
+        bert_stream_next_pair(&s, &e);
+        sum[e.is_random] += e.n, cnt[e.is_random]++;
+    }
+    double next = sum[0] / cnt[0], rnd = sum[1] / cnt[1];
+    ck_assert_msg(fabs(rnd - next) < 0.03 * next, "mean length IsNext %.2f, NotNext %.2f", next, rnd);
     bert_example_free(&e);
     bert_stream_free(&s);
     bert_docs_free(&D);
@@ -505,6 +545,7 @@ Suite *bert_pretrain_suite(void) {
     tcase_add_test(tc, documents_of_fixed_lines_without_blank_lines);
     tcase_add_test(tc, lines_without_tokens_are_dropped);
     tcase_add_test(tc, pairs_are_well_formed_and_balanced);
+    tcase_add_test(tc, pair_length_does_not_reveal_nsp);
     tcase_add_test(tc, truncation_cuts_the_longer_side);
     tcase_add_test(tc, long_sentences_are_truncated_to_max_len);
     tcase_add_test(tc, masking_statistics);
