@@ -72,7 +72,8 @@ Ch05Config ch05_defaults(void) {
                         .batch = 32, .lr = 3e-3f, .clip = 5.0f, .cosine = 1, .seed = 1, .print_every = 250};
 }
 
-Ch05Model *ch05_train(const Task *t, const Ch05Config *c, double seconds, long steps, Ch05Trained *r, char *err) {
+Ch05Model *ch05_train(const Task *t, const Ch05Config *c, double seconds, double cpu_seconds, long steps,
+                      Ch05Trained *r, char *err) {
     S2SConfig sc = s2s_defaults();
     if (cell_parse(c->cell, &sc.cell) || sc.cell == CELL_RNN) {
         snprintf(err, ERR_LEN, "chapter 05's cell must be gru or lstm, not '%s'", c->cell);
@@ -86,7 +87,7 @@ Ch05Model *ch05_train(const Task *t, const Ch05Config *c, double seconds, long s
         snprintf(err, ERR_LEN, "a bidirectional encoder needs an even hidden size, not %d", c->hidden);
         return NULL;
     }
-    if (seconds <= 0 && steps <= 0) {
+    if (seconds <= 0 && cpu_seconds <= 0 && steps <= 0) {
         snprintf(err, ERR_LEN, "chapter 05's training needs a time or a step budget");
         return NULL;
     }
@@ -105,11 +106,11 @@ Ch05Model *ch05_train(const Task *t, const Ch05Config *c, double seconds, long s
              attn_name(sc.attn));
     r->params = s2s_num_params(&m->m);
     S2STrainOptions o = s2s_train_defaults();
-    o.batch = c->batch, o.steps = steps, o.seconds = seconds, o.cpu_seconds = 0, o.lr = c->lr, o.cosine = c->cosine;
+    o.batch = c->batch, o.steps = steps, o.seconds = seconds, o.cpu_seconds = cpu_seconds, o.lr = c->lr, o.cosine = c->cosine;
     o.clip = c->clip, o.print_every = c->print_every, o.seed = c->seed;
     S2STrainResult tr;
     s2s_train(&m->m, &t->train, &o, &tr);
-    r->steps = tr.steps, r->seconds = tr.seconds, r->tokens = tr.tokens;
+    r->steps = tr.steps, r->seconds = tr.seconds, r->cpu_seconds = tr.cpu_seconds, r->tokens = tr.tokens;
     return m;
 }
 

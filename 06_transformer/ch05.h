@@ -62,13 +62,16 @@ typedef struct {
     char description[200]; /* the model in words */
     size_t params;
     long steps;
-    double seconds, tokens; /* training time (wall clock), target tokens trained on */
+    double seconds, cpu_seconds, tokens; /* training time (wall clock, and CPU time of the process),
+                                            target tokens trained on */
 } Ch05Trained;
 
 typedef struct Ch05Model Ch05Model;
-/* Build the model for task t and train it on t->train for `seconds` of wall clock or `steps` steps
- * (0: no limit; whichever ends first; one must be set). NULL with err for a bad option. */
-Ch05Model *ch05_train(const Task *t, const Ch05Config *c, double seconds, long steps, Ch05Trained *r, char *err);
+/* Build the model for task t and train it on t->train for `seconds` of wall clock, `cpu_seconds` of
+ * CPU time or `steps` steps (0: no limit; whichever ends first; one must be set). NULL with err for
+ * a bad option. */
+Ch05Model *ch05_train(const Task *t, const Ch05Config *c, double seconds, double cpu_seconds, long steps,
+                      Ch05Trained *r, char *err);
 /* Teacher-forced cross-entropy in nats per target token over s. */
 double ch05_eval_loss(Ch05Model *m, const TaskSplit *s);
 /* Greedy decoding of every group of s (chapter 05's s2s_decode_split). */

@@ -105,21 +105,23 @@ static void usage_translate(FILE *f) {
            "  --train-size N      synthetic: training strings   [60000]\n"
            "  --test-per-len N    synthetic: test strings of every length   [100]\n"
            "budget (the same for both models)\n"
-           "  --seconds S         training time of each model, wall clock   [20]\n"
+           "  --seconds S         training time of each model, wall clock (0: none)   [20]\n"
+           "  --cpu-seconds S     or CPU time of the process, all threads (0: none): the fair budget on a\n"
+           "                      machine shared with other work   [0]\n"
            "  --steps N           or at most N steps each (0: no limit)   [0]\n"
            "transformer\n"
            "  --dim C             width   [128]\n"
            "  --heads H           [4]\n"
            "  --ffn F             feed-forward width (0: 4C)   [0]\n"
            "  --layers N          encoder blocks and decoder blocks (N each)   [2]\n"
-           "  --norm post|pre     [post]\n"
+           "  --norm pre|post     add & norm before each sub-layer (GPT-2) or after (the paper)   [pre]\n"
            "  --act relu|gelu     [relu]\n"
            "  --pos sin|learned   [sin]\n"
            "  --dropout P         [0.1]\n"
            "  --label-smoothing E [0.1]\n"
            "  --batch B           pairs per step   [32]\n"
            "  --warmup N          warm-up steps   [200]\n"
-           "  --lr-factor X       peak rate = X / sqrt(C * warmup)   [1]\n"
+           "  --lr-factor X       peak rate = X / sqrt(C * warmup)   [0.64: 4e-3 at the defaults]\n"
            "  --buckets K         batches of similar length, sorted within chunks of K batches (0: random)   [50]\n"
            "chapter 05's model\n"
            "  --rnn-cell gru|lstm [gru]\n"
@@ -138,14 +140,14 @@ static void usage_translate(FILE *f) {
 
 static int cmd_translate(int argc, char **argv) {
     CompareOpts o = compare_defaults();
-    const char *task = "tatoeba", *norm = "post", *act = "relu", *pos = "sin", *out = "out";
+    const char *task = "tatoeba", *norm = "pre", *act = "relu", *pos = "sin", *out = "out";
     const char *rnn_cell = "gru", *rnn_attn = "additive";
     long symbols = o.synth.symbols, min_len = o.synth.min_len, max_len = o.synth.max_len;
     long train_size = o.synth.n_train, test_per_len = o.synth.n_test_per_len, steps = 0;
     long dim = o.tf.C, heads = o.tf.NH, ffn = 0, layers = o.tf.n_enc, batch = o.tf_train.batch;
     long warmup = o.tf_train.warmup, buckets = o.tf_train.buckets, rnn_hidden = 0, seed = 1, examples = o.examples;
     double seconds = o.seconds, dropout = o.tf.dropout, smoothing = o.tf.label_smoothing;
-    double lr_factor = o.tf_train.lr_factor, rnn_lr = o.rnn_cfg.lr;
+    double lr_factor = o.tf_train.lr_factor, rnn_lr = o.rnn_cfg.lr, cpu_seconds = 0;
     int ascii = 0;
     const Opt opts[] = {
         {"--task", OPT_STR, &task, 0, 0},                  {"--data", OPT_STR, &o.data, 0, 0},
@@ -153,6 +155,7 @@ static int cmd_translate(int argc, char **argv) {
         {"--max-len", OPT_LONG, &max_len, 1, 1000},        {"--train-size", OPT_LONG, &train_size, 1, 1e8},
         {"--test-per-len", OPT_LONG, &test_per_len, 1, 1e6}, {"--seconds", OPT_DOUBLE, &seconds, 0, 1e7},
         {"--steps", OPT_LONG, &steps, 0, 1e9},             {"--dim", OPT_LONG, &dim, 1, 4096},
+        {"--cpu-seconds", OPT_DOUBLE, &cpu_seconds, 0, 1e7},
         {"--heads", OPT_LONG, &heads, 1, 256},             {"--ffn", OPT_LONG, &ffn, 0, 65536},
         {"--layers", OPT_LONG, &layers, 1, 48},            {"--norm", OPT_STR, &norm, 0, 0},
         {"--act", OPT_STR, &act, 0, 0},                    {"--pos", OPT_STR, &pos, 0, 0},
@@ -166,7 +169,8 @@ static int cmd_translate(int argc, char **argv) {
         {"--out", OPT_STR, &out, 0, 0},                    {"--ascii", OPT_FLAG, &ascii, 0, 0},
     };
     cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), usage_translate);
-    if (seconds == 0 && steps == 0) cli_bad_usage("%s", "give --seconds or --steps (or both): training needs an end");
+    if (seconds == 0 && steps == 0 && cpu_seconds == 0)
+        cli_bad_usage("%s", "give --seconds, --cpu-seconds or --steps: training needs an end");
     if (dim % heads) cli_bad_usage("--dim must be a multiple of --heads (%s)", "e.g. --dim 128 --heads 4");
     if (min_len > max_len) cli_bad_usage("--min-len is larger than --max-len (%s)", "give min <= max");
     o.synthetic = strcmp(task, "tatoeba") != 0;
@@ -174,9 +178,9 @@ static int cmd_translate(int argc, char **argv) {
         cli_bad_usage("--task must be tatoeba, reverse, copy or sort, not '%s'", task);
     o.synth.symbols = (int)symbols, o.synth.min_len = (int)min_len, o.synth.max_len = (int)max_len;
     o.synth.n_train = (int)train_size, o.synth.n_test_per_len = (int)test_per_len;
-    o.seconds = seconds, o.steps = steps;
+    o.seconds = seconds, o.cpu_seconds = cpu_seconds, o.steps = steps;
     o.tf.C = (int)dim, o.tf.NH = (int)heads, o.tf.F = ffn ? (int)ffn : 4 * (int)dim, o.tf.n_enc = o.tf.n_dec = (int)layers;
-    o.tf.prenorm = parse_choice("--norm", norm, "post", "pre");
+    o.tf.prenorm = !parse_choice("--norm", norm, "pre", "post");
     o.tf.act = parse_choice("--act", act, "relu", "gelu") ? FFN_GELU : FFN_RELU;
     o.tf.learned_pos = parse_choice("--pos", pos, "sin", "learned");
     o.tf.dropout = (float)dropout, o.tf.label_smoothing = (float)smoothing;
@@ -401,8 +405,10 @@ static void usage_gpt(FILE *f) {
            "  --layers N          blocks   [2]\n"
            "  --context T         context window in characters   [64]\n"
            "  --norm pre|post     pre-norm (GPT-2) or post-norm (GPT-1)   [pre]\n"
+           "  --act gelu|relu     feed-forward activation   [gelu]\n"
            "  --pos learned|sin   position vectors   [learned]\n"
            "  --dropout P         [0]\n"
+           "  --attn-kernel K     per-head products: auto (by size), loops or matmul   [auto]\n"
            "training (AdamW, warm-up then the paper's 1/sqrt(step) decay)\n"
            "  --steps N           optimiser steps (0: until --seconds)   [0]\n"
            "  --seconds S         training-time budget (0: until --steps)   [30]\n"
@@ -444,7 +450,7 @@ static void print_sample(Gpt *m, const Vocab *v, const char *prompt, long len, d
 
 static int cmd_gpt(int argc, char **argv) {
     const char *corpus = "data/en/tinyshakespeare.txt", *norm = "pre", *pos = "learned", *save = NULL, *load = NULL;
-    const char *prompt = "", *name = "06_gpt", *out = "out";
+    const char *prompt = "", *name = "06_gpt", *out = "out", *act = "gelu", *kernel = "auto";
     long min_count = 1, dim = 64, heads = 4, ffn = 0, layers = 2, context = 64, steps = 0, batch = 16, warmup = 100;
     long eval_every = 200, eval_windows = 64, seed = 1, sample_len = 300;
     double valid_frac = 0.1, dropout = 0, seconds = 30, lr = 6e-3, temperature = 0.8;
@@ -463,9 +469,14 @@ static int cmd_gpt(int argc, char **argv) {
         {"--seed", OPT_LONG, &seed, 0, 1e15},             {"--prompt", OPT_STR, &prompt, 0, 0},
         {"--sample-len", OPT_LONG, &sample_len, 0, 1e6},  {"--temperature", OPT_DOUBLE, &temperature, 0, 100},
         {"--name", OPT_STR, &name, 0, 0},                 {"--out", OPT_STR, &out, 0, 0},
-        {"--ascii", OPT_FLAG, &ascii, 0, 0},
+        {"--ascii", OPT_FLAG, &ascii, 0, 0},             {"--act", OPT_STR, &act, 0, 0},
+        {"--attn-kernel", OPT_STR, &kernel, 0, 0},
     };
     cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), usage_gpt);
+    FfnAct fact = parse_choice("--act", act, "gelu", "relu") ? FFN_RELU : FFN_GELU;
+    if (!strcmp(kernel, "loops")) attention_set_kernel(0);
+    else if (!strcmp(kernel, "matmul")) attention_set_kernel(1);
+    else if (strcmp(kernel, "auto")) cli_bad_usage("--attn-kernel must be auto, loops or matmul, not '%s'", kernel);
     if (steps == 0 && seconds == 0) cli_bad_usage("%s", "give --steps or --seconds (or both): training needs an end");
     if (dim % heads) cli_bad_usage("--dim must be a multiple of --heads (%s)", "e.g. --dim 64 --heads 4");
     int prenorm = !parse_choice("--norm", norm, "pre", "post"), learned = !parse_choice("--pos", pos, "learned", "sin");
@@ -495,6 +506,7 @@ static int cmd_gpt(int argc, char **argv) {
         GptConfig c = gpt_defaults();
         c.V = text.vocab->n, c.C = (int)dim, c.NH = (int)heads, c.F = ffn ? (int)ffn : 4 * (int)dim;
         c.L = (int)layers, c.T = (int)context, c.prenorm = prenorm, c.learned_pos = learned, c.dropout = (float)dropout;
+        c.act = fact;
         gpt_init(&m, &c, (int)batch, &rng);
     }
     const GptConfig *c = &m.cfg;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "activations.h"
 #include "layernorm.h"
@@ -414,6 +415,9 @@ static void sort_chunks_by_length(int *order, const PairSet *set, int chunk, Len
     }
 }
 
+/* CPU seconds of the process (all threads) since c0. */
+static double cpu_since(clock_t c0) { return (double)(clock() - c0) / CLOCKS_PER_SEC; }
+
 void seq2seq_train(Seq2Seq *m, const PairSet *train, const PairSet *valid, const Seq2SeqTrainOptions *o,
                    Seq2SeqTrainStats *st) {
     memset(st, 0, sizeof *st);
@@ -437,7 +441,7 @@ void seq2seq_train(Seq2Seq *m, const PairSet *train, const PairSet *valid, const
     const Pair **ps = xmalloc(sizeof *ps * (size_t)Bmax);
     Progress pr;
     progress_start(&pr, sched.total_steps, "tok");
-    double train_time = 0;
+    double train_time = 0, cpu_time = 0;
     int stop = 0;
     int *batch_order = xmalloc(sizeof(int) * (size_t)steps_per_epoch);
     LenKey *keys = o->buckets > 0 ? xmalloc(sizeof *keys * (size_t)o->buckets * Bmax) : NULL;
@@ -449,6 +453,7 @@ void seq2seq_train(Seq2Seq *m, const PairSet *train, const PairSet *valid, const
             rng_shuffle(&rng, batch_order, (size_t)steps_per_epoch);
         }
         double t0 = now_seconds(), loss_sum = 0;
+        clock_t c0 = clock();
         int nsteps = 0;
         for (int k = 0; k < steps_per_epoch && !stop; k++) {
             int i = batch_order[k] * Bmax, B = train->n - i < Bmax ? train->n - i : Bmax;
@@ -465,9 +470,10 @@ void seq2seq_train(Seq2Seq *m, const PairSet *train, const PairSet *valid, const
             if (o->log_every > 0 && st->steps % o->log_every == 0) progress_line(&pr, st->steps, loss, lr, st->tokens);
             if (o->max_seconds > 0 && train_time + (now_seconds() - t0) >= o->max_seconds) stop = 1;
             if (o->max_steps > 0 && st->steps >= o->max_steps) stop = 1;
+            if (o->max_cpu_seconds > 0 && cpu_time + cpu_since(c0) >= o->max_cpu_seconds) stop = 1;
         }
         double dt = now_seconds() - t0;
-        train_time += dt;
+        train_time += dt, cpu_time += cpu_since(c0);
         int e = st->epochs++;
         st->epoch_seconds[e] = dt, st->train_loss[e] = loss_sum / (nsteps ? nsteps : 1);
         if (valid && valid->n > 0) seq2seq_evaluate(m, valid, &st->valid_nll[e], &st->valid_acc[e]);
@@ -478,7 +484,7 @@ void seq2seq_train(Seq2Seq *m, const PairSet *train, const PairSet *valid, const
                    stop ? " (budget reached)" : "");
         fflush(stdout);
     }
-    st->seconds = train_time;
+    st->seconds = train_time, st->cpu_seconds = cpu_time;
     adam_free(&as);
     free(order), free(ps), free(batch_order), free(keys);
     seq2seq_batch_free(&b);

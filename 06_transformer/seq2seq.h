@@ -135,7 +135,10 @@ typedef struct {
     long warmup;         /* steps of linear warm-up (paper: 4000) */
     float clip;          /* gradient norm clipping (0: none) */
     double max_seconds;  /* training-time budget (0: none) */
-    long max_steps;      /* step budget (0: none); whichever of the three budgets ends first stops */
+    double max_cpu_seconds; /* CPU-time budget of the process, all threads (0: none): on a machine
+                            shared with other work the wall clock runs on while this program waits
+                            for a core, CPU time does not (chapter 05's --cpu-seconds) */
+    long max_steps;      /* step budget (0: none); whichever budget ends first stops training */
     int log_every;       /* steps between progress lines (0: only per epoch) */
     uint64_t seed;       /* shuffling and dropout */
     int quiet;           /* no per-epoch lines */
@@ -151,6 +154,7 @@ typedef struct {
     int epochs;                                  /* completed (a time-stopped last one counts) */
     long steps;
     double seconds;                              /* training time, validation excluded */
+    double cpu_seconds;                          /* the same in CPU time of the process */
     double epoch_seconds[SEQ2SEQ_MAX_EPOCHS];
     double train_loss[SEQ2SEQ_MAX_EPOCHS];       /* mean label-smoothed loss over the epoch */
     double valid_nll[SEQ2SEQ_MAX_EPOCHS];        /* teacher-forced cross-entropy, nats/token */

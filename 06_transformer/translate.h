@@ -43,8 +43,9 @@ typedef struct {
     const char *data;            /* the Tatoeba TSV */
     TatoebaOptions tatoeba;
     SynthOptions synth;
-    double seconds;              /* training time of EACH model, wall clock */
-    long steps;                  /* or steps of each (0: none; whichever ends first) */
+    double seconds;              /* training time of EACH model, wall clock (0: none) */
+    double cpu_seconds;          /* or CPU time of the process (0: none) */
+    long steps;                  /* or steps (0: none); whichever budget ends first */
     Seq2SeqConfig tf;            /* sizes and choices; vocabularies and lengths come from the task */
     Seq2SeqTrainOptions tf_train;
     int rnn;                     /* 1: train chapter 05's model too (first) */

@@ -191,15 +191,15 @@ START_TEST(c20_chapter05_model_through_the_wrapper) {
     Ch05Config c = ch05_defaults();
     c.hidden = 16, c.emb = 8, c.batch = 8, c.print_every = 0;
     c.cell = "rnn";
-    ck_assert_ptr_null(ch05_train(&t, &c, 0, 3, &r, err));
+    ck_assert_ptr_null(ch05_train(&t, &c, 0, 0, 3, &r, err));
     ck_assert_msg(strstr(err, "gru or lstm") != NULL, "%s", err);
     c.cell = "gru", c.attention = "sideways";
-    ck_assert_ptr_null(ch05_train(&t, &c, 0, 3, &r, err));
+    ck_assert_ptr_null(ch05_train(&t, &c, 0, 0, 3, &r, err));
     c.attention = "dot", c.hidden = 15;
-    ck_assert_ptr_null(ch05_train(&t, &c, 0, 3, &r, err));
+    ck_assert_ptr_null(ch05_train(&t, &c, 0, 0, 3, &r, err));
     c.hidden = 16;
-    ck_assert_ptr_null(ch05_train(&t, &c, 0, 0, &r, err)); /* no budget */
-    Ch05Model *m = ch05_train(&t, &c, 0, 3, &r, err);
+    ck_assert_ptr_null(ch05_train(&t, &c, 0, 0, 0, &r, err)); /* no budget */
+    Ch05Model *m = ch05_train(&t, &c, 0, 0, 3, &r, err);
     ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(r.steps, 3);
     ck_assert_str_eq(r.label, "RNN+dot");
