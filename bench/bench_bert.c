@@ -13,13 +13,15 @@
  * peak_rss_bytes; PyTorch's: resource.getrusage in its process, the interpreter and libtorch
  * included, as a user would see it). Rounds are interleaved (ours, then PyTorch's) and each side
  * keeps its fastest step, so that a busy machine slows both alike; the ratios are the numbers to
- * read. Targets: time ours / PyTorch <= 0.75, peak memory ours / PyTorch <= 0.5.
+ * read. Both wait passively (OMP_WAIT_POLICY=passive unless set). Targets: time ours / PyTorch
+ * <= 0.75, peak memory ours / PyTorch <= 0.5.
  * Also printed: where our step's time goes (encoder forward, heads, backward, AdamW).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "07_bert/model.h"
 #include "optim.h"
@@ -111,6 +113,12 @@ static double torch_step(const BertConfig *c, int B, int T, int threads, int ste
 }
 
 int main(int argc, char **argv) {
+    /* OpenMP reads its environment when the program loads: to wait passively (spinning threads
+     * crawl on a shared machine, and both sides should wait alike), start again with it set */
+    if (!getenv("OMP_WAIT_POLICY")) {
+        setenv("OMP_WAIT_POLICY", "passive", 1);
+        execv("/proc/self/exe", argv);
+    }
     int quick = 0, ours_only = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
