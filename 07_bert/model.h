@@ -146,8 +146,9 @@ typedef struct {
  * dropout masks and the heads' outputs, 3 x B*NH*T*T + B*T*C floats), which the backward recomputes
  * from the kept q, k, v and the dropout seed, exactly (same function, same seed). The GELU's output
  * is recomputed from its input the same way. This is FlashAttention's trade (recompute rather than
- * store the attention matrix) in its simplest form: about 5% more arithmetic for about 40% less
- * memory in the benchmark's configuration. So after a forward, m->blk[l].attn.att holds the last
+ * store the attention matrix) in its simplest form: a few percent more work (three more attention
+ * forwards and GELUs in a 4-layer step) and, with the shared scratch and the MLM head's in-place
+ * softmax, half the peak memory of the benchmark's step (bench/bench_bert.c: 915 -> 458 MiB). So after a forward, m->blk[l].attn.att holds the last
  * layer's attention weights only; bert_attention_weights gives any layer's. (Code that runs a
  * block of m->blk itself, as a demo may, sets m->att_layer = m->ffn_layer = -1 afterwards.) */
 
