@@ -10,7 +10,8 @@
 #   make clean
 #
 # Knobs: CC=clang, OMP=0 (no OpenMP), NATIVE=0 (no -march=native), BLAS=openblas (matmul through
-# OpenBLAS's cblas_sgemm), WERROR=1, BUILD=dir (object directory), FULL=1 (long demos).
+# OpenBLAS's cblas_sgemm), MPI=1 (bert pretrain under mpirun, built with mpicc), WERROR=1,
+# BUILD=dir (object directory), FULL=1 (long demos).
 
 CC      ?= cc
 BUILD   ?= build
@@ -20,6 +21,7 @@ NATIVE  ?= 1
 BLAS    ?=
 SAN     ?=
 WERROR  ?=
+MPI     ?=
 
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -MMD -MP -Icommon -I.
 ifeq ($(SAN),1)
@@ -33,6 +35,15 @@ ifeq ($(WERROR),1)
   CFLAGS_BASE += -Werror
 endif
 LDLIBS := -lm
+# MPI=1: data-parallel `bert pretrain` under mpirun (07_bert/dist.h); mpicc wraps the compiler.
+HAVE_MPICC := $(shell command -v mpicc >/dev/null 2>&1 && echo yes)
+ifeq ($(MPI),1)
+  ifneq ($(HAVE_MPICC),yes)
+    $(error MPI=1 asked, but mpicc is not found; 'apt-get install libopenmpi-dev openmpi-bin')
+  endif
+  CC := mpicc
+  OPTFLAGS += -DUSE_MPI
+endif
 
 # ---- what this machine has -------------------------------------------------------------------
 HASH := \#
@@ -74,7 +85,7 @@ LDFLAGS := $(OPTFLAGS) $(LDFLAGS)
 # goals that first install missing packages (test, demo, asan, bench), so it describes the machine
 # after the install.
 CONFIG_LINE1 := [config] compiler: $(CC_VERSION)
-CONFIG_LINE2 := [config] OpenMP: $(if $(HAVE_OMP),yes,no)  -march=native: $(if $(HAVE_NATIVE),yes,no)  gnuplot: $(if $(HAVE_GNUPLOT),yes,no (ASCII plots))  OpenBLAS: $(if $(HAVE_OPENBLAS),found,not found)$(if $(filter openblas,$(BLAS)), (matmul backend),)  sanitizers: $(if $(SAN),on,off)
+CONFIG_LINE2 := [config] OpenMP: $(if $(HAVE_OMP),yes,no)  -march=native: $(if $(HAVE_NATIVE),yes,no)  gnuplot: $(if $(HAVE_GNUPLOT),yes,no (ASCII plots))  OpenBLAS: $(if $(HAVE_OPENBLAS),found,not found)$(if $(filter openblas,$(BLAS)), (matmul backend),)  sanitizers: $(if $(SAN),on,off)  MPI: $(if $(filter 1,$(MPI)),on (mpicc),off (mpicc $(if $(HAVE_MPICC),found,not found)))
 ifeq ($(MAKELEVEL),0)
 ifeq ($(filter clean config test demo asan bench demo-% bench-%,$(MAKECMDGOALS)),)
   $(info $(CONFIG_LINE1))

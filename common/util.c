@@ -10,6 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static void (*die_hook)(void);
+
+void set_die_hook(void (*hook)(void)) { die_hook = hook; }
+
 void die(const char *fmt, ...) {
     va_list ap;
     fflush(stdout);
@@ -18,6 +22,7 @@ void die(const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    if (die_hook) die_hook();
     exit(1);
 }
 

@@ -25,6 +25,9 @@
 
 /* Print "error: <message>" to stderr and exit(1). */
 NORETURN void die(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* A function die() calls after printing and before exit(1) (NULL: none). A multi-process program
+ * uses it to stop its other processes (07_bert/dist.h: MPI_Abort) instead of leaving them waiting. */
+void set_die_hook(void (*hook)(void));
 /* Write a message into err (ERR_LEN bytes, may be NULL) and return -1: `return set_err(err, ...)`. */
 int set_err(char *err, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
