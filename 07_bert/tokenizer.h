@@ -99,7 +99,8 @@ void bert_ids_free(BertIds *b);
 void bert_ids_push(BertIds *b, int id, int word);
 
 /* Tokenize text[0..len) and APPEND its ids to out (no [CLS]/[SEP] added). Invalid UTF-8 bytes
- * are dropped. Returns the number of ids appended. */
+ * are dropped. Returns the number of ids appended. The tokenizer is only read: threads may
+ * encode with one tokenizer at the same time, each into its own BertIds. */
 int bert_tok_encode(const BertTokenizer *t, const char *text, size_t len, BertIds *out);
 
 /* WordPiece alone on one word (already basic-tokenized): append its pieces, or [UNK], to out
