@@ -139,7 +139,7 @@ static int cmd_pretrain(int argc, char **argv) {
     o.doc_lines = (int)doc_lines, o.save_every = save_every, o.log_every = log_every, o.holdout_every = (int)holdout;
     o.lr = lr, o.weight_decay = wd, o.dropout = dropout;
     if (!resume && steps == 0) o.steps = 1000;
-    if (!resume && warmup >= o.steps) cli_bad_usage("--warmup must be below --steps (%s)", "e.g. 10%% of the steps");
+    if (!resume && warmup >= o.steps) cli_bad_usage("--warmup must be below --steps (%s)", "e.g. 10% of the steps");
     signal(SIGINT, on_sigint);
     PretrainResult r;
     char err[ERR_LEN];
@@ -476,25 +476,26 @@ static int run(int (*cmd)(int, char **), const char *const *args) {
 }
 
 static int run_demo(void) {
-    printf("bin/bert demo: a small BERT pretrained for about a minute on the King James Bible and 红楼梦, then\n"
-           "the claims of chapter 07 on it (demo.sh runs the same steps, longer; see 07_bert/README.md).\n");
-    const char *corpus = "out/07_demo_corpus.txt";
-    char err[ERR_LEN];
-    const char *inputs[] = {"data/en/kjv.txt", "data/zh/hongloumeng.txt"};
-    if (bert_corpus_join(inputs, 2, 20, corpus, err) < 0) die("%s", err);
-    const char *pre[] = {"pretrain", "--corpus", corpus, "--out", "out/07_demo_model", "--layers", "2", "--hidden", "64",
-                         "--heads", "2", "--intermediate", "256", "--vocab-size", "3000", "--max-seq-len", "64",
-                         "--batch", "16", "--steps", "300", "--warmup", "30", "--lr", "2e-3", NULL};
-    if (run(cmd_pretrain, pre)) return 1;
-    const char *m = "out/07_demo_model";
-    const char *in[] = {"inputs", "--model", m, "--text", "In the beginning God created the heaven.", "--text-b",
-                        "And the earth was without form.", NULL};
+    printf("bin/bert demo: a small BERT pretrained for a few minutes on the King James Bible and 红楼梦, then\n"
+           "the claims of chapter 07 on it (07_bert/demo.sh runs the same steps with more training and the\n"
+           "fine-tuning; see 07_bert/README.md). Files go to out/.\n");
+    const char *corpus = "out/07_corpus.txt", *m = "out/07_bert_model";
+    const char *co[] = {"corpus", "--inputs", "data/en/kjv.txt,data/zh/hongloumeng.txt", "--out", corpus,
+                        "--doc-lines", "20", NULL};
+    const char *pre[] = {"pretrain", "--corpus", corpus, "--out", m, "--layers", "2", "--hidden", "128", "--heads", "2",
+                         "--intermediate", "512", "--vocab-size", "6000", "--min-count", "5", "--max-seq-len", "64",
+                         "--batch", "32", "--steps", "250", "--warmup", "25", "--lr", "2e-3", NULL};
+    const char *in[] = {"inputs", "--model", m, "--text", "my dog is cute", "--text-b", "he likes playing", "--dims", "3",
+                        NULL};
     const char *f1[] = {"fill-mask", "--model", m, "--text", "And God said, Let there be [MASK]: and there was light.", NULL};
-    const char *f2[] = {"fill-mask", "--model", m, "--text", "贾[MASK]玉道：“你们只管去罢。”", NULL};
-    const char *ev[] = {"eval", "--model", m, "--corpus", corpus, "--pairs", "500", NULL};
-    const char *se[] = {"senses", "--model", m, "--corpus", "data/en/kjv.txt", "--sentences", "100", NULL};
+    const char *f2[] = {"fill-mask", "--model", m, "--text", "贾[MASK]玉听了，忙笑道：", NULL};
+    const char *ev[] = {"eval", "--model", m, "--corpus", corpus, "--pairs", "1000", NULL};
+    const char *se[] = {"senses", "--model", m, "--corpus", "data/en/kjv.txt", "--plot-word", "left", "--sense-a",
+                        "left hand|the left|on the left|to the left", "--label-a", "L", "--label-b", "v", "--sentences",
+                        "150", "--name", "07_senses_left", NULL};
     const char *ca[] = {"causal", "--model", m, NULL};
-    const char *ti[] = {"timing", "--lengths", "32,64,128", "--batches", "4,8,16", "--steps", "2", NULL};
+    const char *ti[] = {"timing", "--lengths", "32,64,128,256", "--batches", "4,8,16,32", "--steps", "2", NULL};
+    if (run(cmd_corpus, co) || run(cmd_pretrain, pre)) return 1;
     int rc = run(cmd_inputs, in) | run(cmd_fill_mask, f1) | run(cmd_fill_mask, f2) | run(cmd_eval, ev) |
              run(cmd_senses, se) | run(cmd_causal, ca) | run(cmd_timing, ti);
     return rc ? 1 : 0;
