@@ -72,6 +72,8 @@ static void fix_close(Fix *f) {
     free(f->ids), free(f->segs), free(f->pad);
 }
 
+static void remove_dir(char *d);
+
 /* ---- agreement with PyTorch ------------------------------------------------------------------- */
 
 START_TEST(fixture_forward) {
@@ -191,6 +193,15 @@ START_TEST(fixture_relative) {
         free(g), checked++;
     }
     ck_assert_int_eq(checked, 1 + 2 + 10); /* word embeddings, 2 distance tables, layer 0's attention */
+    /* saved and loaded again: the same configuration and bits */
+    char *d = temp_path("_bertrel");
+    ck_assert_msg(bert_save_dir(m, d, NULL, 0, err) == 0, "%s", err);
+    Bert m2;
+    ck_assert_msg(bert_load_dir(d, &m2, 1, 100, NULL, err) == 0, "%s", err); /* any length: no position table */
+    ck_assert(memcmp(&m2.cfg, &m->cfg, sizeof m->cfg) == 0);
+    ck_assert(memcmp(m2.p.data, m->p.data, m->p.total * sizeof(float)) == 0);
+    bert_free(&m2);
+    remove_dir(d);
     free(labels), free(nsp), free(pos), free(tg);
     fix_close(&f);
 }
