@@ -204,7 +204,7 @@ static int make_batch(const BertExamples *e, const int *idx, int B, int *ids, in
 
 FtOptions ft_defaults(void) {
     FtOptions o = {0};
-    o.epochs = 3, o.batch = 32, o.lr = 5e-5, o.warmup = 0.1, o.weight_decay = 0.01, o.clip = 1.0, o.seed = 1;
+    o.epochs = 3, o.batch = 32, o.lr = 1e-4, o.warmup = 0.1, o.weight_decay = 0.01, o.clip = 1.0, o.seed = 1;
     return o;
 }
 

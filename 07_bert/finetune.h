@@ -100,7 +100,7 @@ typedef struct {
     uint64_t seed;       /* shuffling and dropout */
     int verbose;         /* progress lines on stderr */
 } FtOptions;
-FtOptions ft_defaults(void); /* 3 epochs, batch 32, lr 5e-5, warm-up 0.1, wd 0.01, clip 1, seed 1 */
+FtOptions ft_defaults(void); /* 3 epochs, batch 32, lr 1e-4, warm-up 0.1, wd 0.01, clip 1, seed 1 */
 
 typedef struct {
     long steps;

@@ -27,6 +27,8 @@ static void usage_finetune(FILE *f) {
             "  --train FILE          training examples (required)\n"
             "  --test FILE           test examples; without it every N-th example of --train is held out\n"
             "  --test-every N        the held-out share when --test is absent: examples N, 2N, ... (awk 'NR%%N==0')   [5]\n"
+            "  --train-limit N       train on the first N training examples only (pretraining matters most when\n"
+            "                        labelled examples are few)   [0: all]\n"
             "  --test-limit N        score only the first N test examples (a quicker demo)   [0: all]\n"
             "  --max-seq-len N       tokens per example, [CLS] and [SEP] included (longer ones are cut)   [128]\n"
             "model\n"
@@ -49,7 +51,7 @@ static void usage_finetune(FILE *f) {
             "                        first   [0: no limit]\n"
             "  --batch B             examples per step   [%d]\n"
             "  --lr X                peak learning rate from a pretrained model   [%g]\n"
-            "  --scratch-lr X        peak learning rate from random weights   [1e-4]\n"
+            "  --scratch-lr X        peak learning rate from random weights   [3e-4]\n"
             "  --warmup F            fraction of the budget spent warming up   [%g]\n"
             "  --weight-decay X      AdamW's decay (not on biases and layer norms)   [%g]\n"
             "  --dropout P           dropout before the classifier   [0.1]\n"
@@ -87,14 +89,15 @@ int bert_cmd_finetune(int argc, char **argv) {
     FtOptions o = ft_defaults();
     const char *train_path = NULL, *test_path = NULL, *model_dir = NULL, *out_dir = NULL, *init = NULL,
                *pool_s = "cls";
-    long test_every = 5, test_limit = 0, max_len = 128, steps = 0, batch = o.batch, seed = (long)o.seed, threads = 0;
+    long test_every = 5, test_limit = 0, train_limit = 0, max_len = 128, steps = 0, batch = o.batch, seed = (long)o.seed, threads = 0;
     long layers = 2, hidden = 128, heads = 2, inter = 512, vocab_size = 4000;
-    double epochs = o.epochs, seconds = 0, lr = o.lr, scratch_lr = 1e-4, warmup = o.warmup, wd = o.weight_decay,
+    double epochs = o.epochs, seconds = 0, lr = o.lr, scratch_lr = 3e-4, warmup = o.warmup, wd = o.weight_decay,
            dropout = 0.1, clip = o.clip;
     int from_scratch = 0, quiet = 0, cased = 0;
     const Opt opts[] = {
         {"--train", OPT_STR, &train_path, 0, 0},      {"--test", OPT_STR, &test_path, 0, 0},
-        {"--test-every", OPT_LONG, &test_every, 2, 1000}, {"--test-limit", OPT_LONG, &test_limit, 0, 1e9}, {"--max-seq-len", OPT_LONG, &max_len, 4, 4096},
+        {"--test-every", OPT_LONG, &test_every, 2, 1000}, {"--test-limit", OPT_LONG, &test_limit, 0, 1e9},
+        {"--train-limit", OPT_LONG, &train_limit, 0, 1e9}, {"--max-seq-len", OPT_LONG, &max_len, 4, 4096},
         {"--model", OPT_STR, &model_dir, 0, 0},       {"--init", OPT_STR, &init, 0, 0},
         {"--from-scratch", OPT_FLAG, &from_scratch, 0, 0}, {"--pool", OPT_STR, &pool_s, 0, 0},
         {"--layers", OPT_LONG, &layers, 1, 48},       {"--hidden", OPT_LONG, &hidden, 2, 4096},
@@ -153,6 +156,7 @@ int bert_cmd_finetune(int argc, char **argv) {
         if (train.n == 0 || test.n == 0) die("%s: too few examples to hold out every %ld-th", train_path, test_every);
     }
     if (test_limit > 0) tsv_keep_first(&test, (int)test_limit);
+    if (train_limit > 0) tsv_keep_first(&train, (int)train_limit);
     LabelSet labels;
     labelset_from(&labels, &train);
     if (labels.n < 2) die("%s: only one label ('%s'): nothing to classify", train_path, labels.names[0]);

@@ -73,7 +73,7 @@ ft_run() {
 bert_run() {
   local name=$1 init=$2 t0=$EPOCHREALTIME out
   out=$("$BERT" finetune --model "$MODEL" --init "$init" --train "$T/$name.train.tsv" --test "$T/$name.test.tsv" \
-          "${BUDGET[@]}" --batch 32 --max-seq-len 64 --lr 1e-4 --scratch-lr 1e-4 --quiet 2>/dev/null)
+          "${BUDGET[@]}" --batch 32 --max-seq-len 64 --lr 1e-4 --scratch-lr 3e-4 --quiet 2>/dev/null)
   local acc f1
   acc=$(echo "$out" | sed -n 's/^accuracy=//p')
   f1=$(echo "$out" | sed -n 's/.*macro F1 \([0-9.]*\).*/\1/p' | tail -n 1)
