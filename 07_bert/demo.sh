@@ -9,7 +9,7 @@ M=out/07_bert_model
 if [ -n "$FULL" ]; then
     # the quality run of the README: bert-base's shape shrunk to 4 layers of 256, 10-15 minutes on 2 cores
     SHAPE=(--layers 4 --hidden 256 --heads 4 --intermediate 1024 --vocab-size 8000 --min-count 3 --max-seq-len 128)
-    TRAIN=(--batch 32 --steps 1500 --warmup 150 --lr 5e-4)
+    TRAIN=(--batch 32 --steps 800 --warmup 80 --lr 1e-3)
 else
     # about two minutes on 2 cores: 2 layers of 128, sequences of 64 tokens
     SHAPE=(--layers 2 --hidden 128 --heads 2 --intermediate 512 --vocab-size 6000 --min-count 5 --max-seq-len 64)

@@ -382,17 +382,17 @@ static void usage_timing(FILE *f) {
            "Median time of a pretraining step (forward, backward, AdamW) against max_seq_len, and peak memory\n"
            "against batch size, each configuration in a process of its own (C27). Plots out/NAME_time.png and\n"
            "out/NAME_memory.png.\n"
-           "  --layers N --hidden C --heads H --intermediate F --vocab-size V   [2 128 2 512 4000]\n"
+           "  --layers N --hidden C --heads H --intermediate F --vocab-size V   [2 128 2 512 6000]\n"
            "  --lengths T,T,...    max_seq_len values at --batch   [32,64,128,256]\n"
            "  --batch B            [8]\n"
            "  --batches B,B,...    batch sizes at --length   [4,8,16,32]\n"
            "  --length T           [128]\n"
            "  --steps N            timed steps per configuration (after one warm-up)   [3]\n"
-           "  --threads N          [0: OMP_NUM_THREADS]\n"
+           "  --threads N          threads per step; with 1, processor time = the time on an idle core   [1]\n"
            "  --name NAME          [07_cost]\n  --out DIR  [out]\n  --ascii\n");
 }
 static int cmd_timing(int argc, char **argv) {
-    long layers = 2, hidden = 128, heads = 2, inter = 512, vocab = 4000, batch = 8, length = 128, steps = 3, threads = 0;
+    long layers = 2, hidden = 128, heads = 2, inter = 512, vocab = 6000, batch = 8, length = 128, steps = 3, threads = 1;
     const char *lengths = "32,64,128,256", *batches = "4,8,16,32", *name = "07_cost", *outdir = "out";
     int ascii = 0;
     const Opt opts[] = {
@@ -484,7 +484,7 @@ static int run_demo(void) {
                         "--doc-lines", "20", NULL};
     const char *pre[] = {"pretrain", "--corpus", corpus, "--out", m, "--layers", "2", "--hidden", "128", "--heads", "2",
                          "--intermediate", "512", "--vocab-size", "6000", "--min-count", "5", "--max-seq-len", "64",
-                         "--batch", "32", "--steps", "250", "--warmup", "25", "--lr", "2e-3", NULL};
+                         "--batch", "32", "--steps", "250", "--warmup", "25", "--lr", "1e-3", NULL};
     const char *in[] = {"inputs", "--model", m, "--text", "my dog is cute", "--text-b", "he likes playing", "--dims", "3",
                         NULL};
     const char *f1[] = {"fill-mask", "--model", m, "--text", "And God said, Let there be [MASK]: and there was light.", NULL};
@@ -494,7 +494,8 @@ static int run_demo(void) {
                         "left hand|the left|on the left|to the left", "--label-a", "L", "--label-b", "v", "--sentences",
                         "150", "--name", "07_senses_left", NULL};
     const char *ca[] = {"causal", "--model", m, NULL};
-    const char *ti[] = {"timing", "--lengths", "32,64,128,256", "--batches", "4,8,16,32", "--steps", "2", NULL};
+    const char *ti[] = {"timing", "--lengths", "32,64,128,256,512", "--batches", "4,8,16,32", "--steps", "3", "--threads",
+                        "1", NULL};
     if (run(cmd_corpus, co) || run(cmd_pretrain, pre)) return 1;
     int rc = run(cmd_inputs, in) | run(cmd_fill_mask, f1) | run(cmd_fill_mask, f2) | run(cmd_eval, ev) |
              run(cmd_senses, se) | run(cmd_causal, ca) | run(cmd_timing, ti);
