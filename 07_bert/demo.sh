@@ -61,9 +61,11 @@ echo "   mask of a left-to-right model (chapter 06's GPT) it is bit for bit the 
 
 banner "C27: what a step costs: time against max_seq_len, memory against batch size"
 run "$BIN/bert" timing --layers 2 --hidden 128 --heads 2 --intermediate 512 --vocab-size 6000 \
-    --lengths 32,64,128,256 --batch 8 --batches 4,8,16,32 --length 128 --steps 2 --name 07_cost
-echo ">> Plots: out/07_cost_time.png and out/07_cost_memory.png. Shorter sequences are cheaper per"
-echo "   token too (attention is T^2); memory grows with the batch (activations kept for the backward)."
+    --lengths 32,64,128,256,512 --batch 8 --batches 4,8,16,32 --length 128 --steps 3 --threads 1 --name 07_cost
+echo ">> Processor time of one thread, so other programs on the machine do not count. Per token a step"
+echo "   costs least around 64-128 tokens (below, the fixed AdamW cost dominates) and more beyond: the"
+echo "   attention scores grow as T^2. Memory grows by a fixed amount per sequence of the batch (the"
+echo "   activations kept for the backward). Plots: out/07_cost_time.png, out/07_cost_memory.png."
 
 # C25 and C31 (fine-tuning from [CLS]; pretrained against from scratch; [CLS] / mean / one word):
 # the "finetune" part of the chapter adds its commands here.
