@@ -13,7 +13,9 @@
  * peak_rss_bytes; PyTorch's: resource.getrusage in its process, the interpreter and libtorch
  * included, as a user would see it). Rounds are interleaved (ours, then PyTorch's) and each side
  * keeps its fastest step, so that a busy machine slows both alike; the ratios are the numbers to
- * read. Both wait passively (OMP_WAIT_POLICY=passive unless set). Targets: time ours / PyTorch
+ * read. On a machine shared with other work the wall-clock times still swing by 2x or more with
+ * the neighbours' load, so the CPU time each step used (all threads, both sides) is printed too:
+ * it counts the work done, not the time spent waiting for a core. Both wait passively (OMP_WAIT_POLICY=passive unless set). Targets: time ours / PyTorch
  * <= 0.75, peak memory ours / PyTorch <= 0.5.
  * Also printed: where our step's time goes (encoder forward, heads, backward, AdamW).
  */
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "07_bert/model.h"
@@ -62,13 +65,19 @@ static void batch_make(Batch *b, const BertConfig *c, int B, int T, uint64_t see
 
 static void batch_free(Batch *b) { free(b->ids), free(b->segs), free(b->pos), free(b->tg), free(b->nsp); }
 
+static double cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* Seconds spent in each phase, summed over steps. */
 typedef struct {
     double fwd, heads, bwd, opt;
 } Phases;
 
-static double step(Bert *m, AdamState *s, const AdamConfig *ac, const Batch *b, Rng *rng, Phases *ph) {
-    double t0 = now_seconds();
+static double step(Bert *m, AdamState *s, const AdamConfig *ac, const Batch *b, Rng *rng, Phases *ph, double *cpu) {
+    double c0 = cpu_seconds(), t0 = now_seconds();
     params_zero_grad(&m->p);
     bert_forward(m, b->ids, b->segs, NULL, b->B, b->T, rng);
     double t1 = now_seconds();
@@ -82,12 +91,28 @@ static double step(Bert *m, AdamState *s, const AdamConfig *ac, const Batch *b, 
     double t3 = now_seconds();
     adam_step(s, ac, 1e-4f, &m->p);
     double t4 = now_seconds();
+    if (cpu) *cpu = cpu_seconds() - c0;
     if (ph) ph->fwd += t1 - t0, ph->heads += t2 - t1, ph->bwd += t3 - t2, ph->opt += t4 - t3;
     return t4 - t0;
 }
 
-/* PyTorch's fastest step (seconds) and peak RSS (bytes) over `steps` steps, or -1. */
-static double torch_step(const BertConfig *c, int B, int T, int threads, int steps, double *rss) {
+/* The smallest of a comma-separated list of numbers at p, or -1. */
+static double min_list(const char *p) {
+    double best = -1;
+    for (;;) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p) break;
+        if (v > 0 && (best < 0 || v < best)) best = v;
+        if (*end != ',') break;
+        p = end + 1;
+    }
+    return best;
+}
+
+/* PyTorch's fastest step (seconds), its least CPU time for a step (*cpu) and its peak RSS (bytes)
+ * over `steps` steps, or -1. */
+static double torch_step(const BertConfig *c, int B, int T, int threads, int steps, double *cpu, double *rss) {
     char cmd[600];
     snprintf(cmd, sizeof cmd,
              "OMP_NUM_THREADS=%d /usr/bin/python3 bench/bench_bert_torch.py --threads %d --steps %d --layers %d "
@@ -99,14 +124,10 @@ static double torch_step(const BertConfig *c, int B, int T, int threads, int ste
     double best = -1;
     while (fgets(line, sizeof line, f)) {
         if (strncmp(line, "torch: step_ms=", 15) != 0) continue;
-        char *p = line + 15;
-        for (;;) {
-            double ms = strtod(p, &p);
-            if (ms > 0 && (best < 0 || ms < best)) best = ms;
-            if (*p != ',') break;
-            p++;
-        }
-        const char *r = strstr(line, "peak_rss_mb=");
+        best = min_list(line + 15);
+        const char *r = strstr(line, "cpu_ms=");
+        if (r) *cpu = min_list(r + 7) / 1000;
+        r = strstr(line, "peak_rss_mb=");
         if (r) *rss = atof(r + 12) * 1048576.0;
     }
     return pclose(f) == 0 && best > 0 ? best / 1000 : -1;
@@ -156,25 +177,29 @@ int main(int argc, char **argv) {
            c.layers, c.hidden, c.heads, c.intermediate, c.vocab_size, B, T, b.npos, threads, rounds, steps);
     if (!torch_ok && !ours_only) printf("(/usr/bin/python3 cannot import torch: apt-get install python3-torch; PyTorch column skipped)\n");
     fflush(stdout);
-    step(&m, &s, &ac, &b, &rng, NULL); /* warm-up: first-touch allocations */
-    double ours = 1e30, theirs = 1e30, trss = -1;
+    step(&m, &s, &ac, &b, &rng, NULL, NULL); /* warm-up: first-touch allocations */
+    double ours = 1e30, theirs = 1e30, trss = -1, ocpu = 1e30, tcpu = 1e30;
     Phases best_ph = {0, 0, 0, 0};
     for (int r = 0; r < rounds; r++) {
-        double ours_r = 1e30, theirs_r = -1;
+        double ours_r = 1e30, theirs_r = -1, ocpu_r = 1e30, tcpu_r = -1;
         for (int k = 0; k < steps; k++) {
             Phases p1 = {0, 0, 0, 0};
-            double t = step(&m, &s, &ac, &b, &rng, &p1);
+            double cpu, t = step(&m, &s, &ac, &b, &rng, &p1, &cpu);
             if (t < ours) ours = t, best_ph = p1;
-            ours_r = fmin(ours_r, t);
+            ours_r = fmin(ours_r, t), ocpu_r = fmin(ocpu_r, cpu);
         }
+        ocpu = fmin(ocpu, ocpu_r);
         if (torch_ok) {
             double rss = -1;
-            theirs_r = torch_step(&c, B, T, threads, steps, &rss);
+            theirs_r = torch_step(&c, B, T, threads, steps, &tcpu_r, &rss);
             if (theirs_r > 0 && theirs_r < theirs) theirs = theirs_r;
+            if (tcpu_r > 0 && tcpu_r < tcpu) tcpu = tcpu_r;
             if (rss > trss) trss = rss;
         }
-        if (theirs_r > 0) printf("  round %d: fastest step ours %.0f ms, PyTorch %.0f ms\n", r + 1, ours_r * 1e3, theirs_r * 1e3);
-        else printf("  round %d: fastest step ours %.0f ms\n", r + 1, ours_r * 1e3);
+        if (theirs_r > 0)
+            printf("  round %d: fastest step ours %.0f ms (CPU %.0f ms), PyTorch %.0f ms (CPU %.0f ms)\n", r + 1,
+                   ours_r * 1e3, ocpu_r * 1e3, theirs_r * 1e3, tcpu_r * 1e3);
+        else printf("  round %d: fastest step ours %.0f ms (CPU %.0f ms)\n", r + 1, ours_r * 1e3, ocpu_r * 1e3);
         fflush(stdout);
     }
     double orss = (double)peak_rss_bytes();
@@ -183,14 +208,17 @@ int main(int argc, char **argv) {
     if (theirs < 1e30) {
         printf("| %-22s | %12.0f | %12.0f | %10.2f | %7s |\n", "step time (ms)", ours * 1000, theirs * 1000,
                ours / theirs, "<= 0.75");
+        if (tcpu < 1e30)
+            printf("| %-22s | %12.0f | %12.0f | %10.2f | %7s |\n", "step CPU time (ms)", ocpu * 1000, tcpu * 1000,
+                   ocpu / tcpu, "");
         printf("| %-22s | %12.0f | %12.0f | %10.2f | %7s |\n", "peak memory (MiB)", orss / 1048576, trss / 1048576,
                orss / trss, "<= 0.5");
     } else {
         printf("| %-22s | %12.0f | %12s | %10s | %7s |\n", "step time (ms)", ours * 1000, "-", "-", "<= 0.75");
         printf("| %-22s | %12.0f | %12s | %10s | %7s |\n", "peak memory (MiB)", orss / 1048576, "-", "-", "<= 0.5");
     }
-    printf("ratio_time=%.3f ratio_memory=%.3f\n", theirs < 1e30 ? ours / theirs : NAN,
-           trss > 0 ? orss / trss : NAN);
+    printf("ratio_time=%.3f ratio_cpu=%.3f ratio_memory=%.3f\n", theirs < 1e30 ? ours / theirs : NAN,
+           tcpu < 1e30 ? ocpu / tcpu : NAN, trss > 0 ? orss / trss : NAN);
     double tot = best_ph.fwd + best_ph.heads + best_ph.bwd + best_ph.opt;
     printf("\nour fastest step, by phase: encoder forward %.0f ms (%.0f%%), MLM + NSP heads forward and backward "
            "%.0f ms (%.0f%%),\nencoder backward %.0f ms (%.0f%%), AdamW %.0f ms (%.0f%%)\n",

@@ -6,8 +6,9 @@ what the C model is checked against), in the benchmark's configuration. One step
 dropout 0.1 (hidden and attention), the MLM head on the 15% chosen positions only (gathered, as the
 original BERT code does), NSP, loss = MLM + NSP, backward, AdamW (weight decay 0.01, biases and
 LayerNorm excluded). Prints one line:
-    torch: step_ms=A,B,C peak_rss_mb=M
-the time of each measured step (after one warm-up step) and the process's peak resident memory
+    torch: step_ms=A,B,C cpu_ms=D,E,F peak_rss_mb=M
+the wall-clock time of each measured step (after one warm-up step), the CPU time the process used
+for it (all threads: time.process_time), and the process's peak resident memory
 (resource.getrusage: kilobytes on Linux).
 Usage: bench_bert_torch.py [--threads 2] [--steps 3] [--layers 4] [--hidden 256] [--heads 4]
                            [--ffn 1024] [--vocab 8000] [--seq 128] [--batch 32] [--seed 1]
@@ -58,10 +59,12 @@ def step():
 
 
 step()  # warm-up: first-touch allocations
-times = []
+times, cpus = [], []
 for _ in range(a.steps):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     step()
     times.append((time.perf_counter() - t0) * 1000)
+    cpus.append((time.process_time() - c0) * 1000)
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-print("torch: step_ms=" + ",".join(f"{t:.1f}" for t in times) + f" peak_rss_mb={rss:.1f}")
+print("torch: step_ms=" + ",".join(f"{t:.1f}" for t in times) + " cpu_ms=" + ",".join(f"{t:.1f}" for t in cpus)
+      + f" peak_rss_mb={rss:.1f}")
