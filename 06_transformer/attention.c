@@ -59,6 +59,7 @@ static void attention_forward_impl(float *out, float *att, float *attd, float *d
                                    int NH, int hd, float scale, float p_drop, uint64_t seed, int biased) {
     int D = NH * hd, mm = use_matmul(Tq, Tk, hd);
     long long work = (long long)B * NH * Tq * Tk * hd;
+    (void)work; /* read only by the OpenMP pragma */
     /* Each (sequence, head) writes its own slice of att and its own columns of out: the iterations
      * are independent. The matmul calls inside run on one thread each (no nested parallelism). */
 #pragma omp parallel for schedule(static) if (work >= ATT_PARALLEL_MIN_WORK)
@@ -215,6 +216,7 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch, const f
                         int B, int Tq, int Tk, int NH, int hd, float scale, float p_drop) {
     int D = NH * hd, mm = use_matmul(Tq, Tk, hd);
     long long work = (long long)B * NH * Tq * Tk * hd;
+    (void)work; /* read only by the OpenMP pragma */
 #pragma omp parallel for schedule(static) if (work >= ATT_PARALLEL_MIN_WORK)
     for (int bh = 0; bh < B * NH; bh++) {
         int b = bh / NH, h = bh % NH;
