@@ -25,14 +25,17 @@ banner "C20: the transformer beside chapter 05's RNN with attention, the same ti
 HEAT="I didn't know that he was a doctor."
 if [ -n "$FULL" ]; then
     run "$T" translate --seconds 300 --heatmap "$HEAT" --name 06_translate
+    # the same CPU time instead (one thread, as chapter 05's FULL runs): fair on a machine shared with other work
+    OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} run "$T" translate --seconds 0 --cpu-seconds 240 --heatmap "$HEAT" \
+        --name 06_translate_cpu
 else
     run "$T" translate --seconds 15 --examples 4 --heatmap "$HEAT" --name 06_translate
 fi
 say "One command trains chapter 05's GRU encoder-decoder with additive attention, then the transformer," \
     "for the same wall-clock time on the same split, and scores both with chapter 05's BLEU code. The" \
     "table gives the time per epoch of each: the transformer computes every position of a sentence at" \
-    "once. Seconds are too few for either to translate; FULL=1 gives each 5 minutes (the README's" \
-    "figures). The heatmaps out/06_translate_attention_head*.png show where each head of the last" \
+    "once. Seconds are too few for either to translate; FULL=1 gives each 5 minutes, then 4 CPU" \
+    "minutes (the README's figures). The heatmaps out/06_translate_attention_head*.png show where each head of the last" \
     "decoder block looks while writing each character."
 
 banner "C20 on chapter 05's synthetic task: reverse strings of letters, accuracy against length"
