@@ -15,11 +15,11 @@
  *    paper's schedule lrate = C^-0.5 * min(step^-0.5, step * warmup^-1.5): a linear warm-up, then
  *    decay as 1/sqrt(step) (LR_INV_SQRT of common/optim.h, with base rate (C * warmup)^-0.5).
  *  - Generation is sequential again: greedy decoding feeds each predicted token back in, one step
- *    at a time (here by recomputing the decoder over the prefix; a key/value cache would avoid
- *    that, see attention.h).
+ *    at a time (here by recomputing the decoder over the prefix, projecting only the last
+ *    position onto the vocabulary; a key/value cache would avoid the rest, see attention.h).
  *
- * The task is not part of this file: anything that yields pairs of id sequences trains (a
- * synthetic task in tasks.h; chapter 05's translation and length tasks for C20 when it exists).
+ * The task is not part of this file: anything that yields pairs of id sequences trains (the digit
+ * reversal of tasks.h; chapter 05's translation and synthetic tasks through translate.h, C20).
  * Target ids must leave room for the three special ids of the config (pad, BOS, EOS).
  *
  * Builds on: blocks.h, layers.h, common/optim.h, common/progress.h. */
