@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "fastexp.h"
+
 void bias_forward(float *out, const float *bias, int N, int C) {
 #pragma omp parallel for if ((size_t)N * C > 65536)
     for (int i = 0; i < N; i++)
@@ -48,9 +50,32 @@ void relu_backward(float *dinp, const float *out, const float *dout, size_t n) {
 #define INV_SQRT2 0.70710678118654752f
 #define INV_SQRT_2PI 0.39894228040143268f
 
+/* Phi(x), the standard normal CDF, as 0.5 erfc(-x / sqrt 2) with erfc from Numerical Recipes'
+ * Chebyshev fit (erfcc: relative error below 1.2e-7 for every argument), whose one exponential is
+ * exp_fast_inline: no library call, so the GELU loops vectorise (erff and expf are calls per element,
+ * and erf was a quarter of a small GPT's training time). Computing the small tail directly also
+ * keeps its relative accuracy, where 1 + erff(x / sqrt 2) cancels for x below about -3 (and is 0
+ * below about -5.9). Measured against the double-precision formula: see tests/test_kernels.c. */
+static inline float normal_cdf(float x) {
+    float z = (x < 0 ? -x : x) * INV_SQRT2;
+    float t = 1.0f / (1.0f + 0.5f * z);
+    float p = 0.17087277f;
+    p = p * t - 0.82215223f;
+    p = p * t + 1.48851587f;
+    p = p * t - 1.13520398f;
+    p = p * t + 0.27886807f;
+    p = p * t - 0.18628806f;
+    p = p * t + 0.09678418f;
+    p = p * t + 0.37409196f;
+    p = p * t + 1.00002368f;
+    p = p * t - 1.26551223f;
+    float half_erfc = 0.5f * t * exp_fast_inline(p - z * z); /* 0.5 erfc(|x| / sqrt 2) */
+    return x < 0 ? half_erfc : 1.0f - half_erfc;
+}
+
 void gelu_forward(float *out, const float *inp, size_t n) {
 #pragma omp parallel for if (n > 65536)
-    for (size_t i = 0; i < n; i++) out[i] = 0.5f * inp[i] * (1.0f + erff(inp[i] * INV_SQRT2));
+    for (size_t i = 0; i < n; i++) out[i] = inp[i] * normal_cdf(inp[i]);
 }
 
 void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n) {
@@ -58,9 +83,8 @@ void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n) {
 #pragma omp parallel for if (n > 65536)
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
-        float cdf = 0.5f * (1.0f + erff(x * INV_SQRT2));
-        float pdf = INV_SQRT_2PI * expf(-0.5f * x * x);
-        dinp[i] += (cdf + x * pdf) * dout[i];
+        float pdf = INV_SQRT_2PI * exp_fast_inline(-0.5f * x * x);
+        dinp[i] += (normal_cdf(x) + x * pdf) * dout[i];
     }
 }
 

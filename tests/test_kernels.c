@@ -107,6 +107,33 @@ START_TEST(gradcheck_catches_a_wrong_backward) {
 }
 END_TEST
 
+/* GELU's erf-free normal CDF (activations.c) against the formula in double precision, on a dense
+ * grid over [-12, 12]: relative error, since the tail values are tiny but still meaningful. */
+START_TEST(gelu_matches_double_precision) {
+    enum { N = 24001 };
+    float *x = xmalloc(sizeof(float) * N), *y = xmalloc(sizeof(float) * N), *dx = xcalloc(N, sizeof(float));
+    float *one = xmalloc(sizeof(float) * N);
+    for (int i = 0; i < N; i++) x[i] = -12.0f + 0.001f * (float)i, one[i] = 1.0f;
+    gelu_forward(y, x, N);
+    gelu_backward(dx, x, one, N);
+    double worst_y = 0, worst_dx = 0;
+    for (int i = 0; i < N; i++) {
+        double v = x[i], cdf = 0.5 * erfc(-v / sqrt(2.0)), pdf = exp(-0.5 * v * v) / sqrt(2 * 3.14159265358979324);
+        double ry = v * cdf, rdx = cdf + v * pdf;
+        double ey = fabs(y[i] - ry) / (fabs(ry) + 1e-30), edx = fabs(dx[i] - rdx) / (fabs(rdx) + 0.05); /* the derivative crosses 0 near x = -0.75 */
+        if (fabs(ry) > 1e-30 && ey > worst_y) worst_y = ey;
+        if (edx > worst_dx) worst_dx = edx;
+    }
+    ck_assert_msg(worst_y < 2e-5, "GELU relative error %g", worst_y);
+    ck_assert_msg(worst_dx < 5e-6, "GELU derivative relative error %g", worst_dx);
+    /* and the edges: 0 at 0, x for large x, 0 (not NaN) far below, NaN stays NaN */
+    float e[4] = {0.0f, 30.0f, -100.0f, NAN}, ey[4];
+    gelu_forward(ey, e, 4);
+    ck_assert(ey[0] == 0.0f && ey[1] == 30.0f && ey[2] == 0.0f && isnan(ey[3]));
+    free(x), free(y), free(dx), free(one);
+}
+END_TEST
+
 START_TEST(activations_match_pytorch) {
     int nd, shape[8];
     float *x = fixture_load(REF, "gelu_x", &nd, shape);
@@ -337,6 +364,7 @@ Suite *kernels_suite(void) {
     suite_add_tcase(s, tc);
     TCase *ref = tcase_create("pytorch");
     tcase_add_test(ref, activations_match_pytorch);
+    tcase_add_test(ref, gelu_matches_double_precision);
     tcase_add_test(ref, softmax_matches_pytorch);
     tcase_add_test(ref, crossentropy_matches_pytorch);
     tcase_add_test(ref, layernorm_matches_pytorch);
