@@ -80,17 +80,17 @@ bert_run() {
   awk -v a="$acc" -v f="$f1" -v t0="$t0" -v t1="$EPOCHREALTIME" 'BEGIN { printf "%.4f %.4f %.1f", a, f, t1 - t0 }'
 }
 
-printf '\n%-12s %-34s %9s %9s %8s\n' "set" "classifier" "accuracy" "macro-F1" "seconds"
+printf '\n%-12s %-38s %9s %9s %8s\n' "set" "classifier" "accuracy" "macro-F1" "seconds"
 for name in sms zh; do
   label=$([ $name = sms ] && echo "SMS spam" || echo "four novels")
   read -r fa ft <<< "$(ft_run $name)"
-  printf '%-12s %-34s %9s %9s %8s\n' "$label" "fastText (defaults)" "$fa" "-" "$ft"
+  printf '%-12s %-38s %9s %9s %8s\n' "$label" "fastText (defaults)" "$fa" "-" "$ft"
   read -r fa2 ft2 <<< "$(ft_run $name -epoch 25 -lr 0.5 -wordNgrams 2)"
-  printf '%-12s %-34s %9s %9s %8s\n' "$label" "fastText (25 epochs, lr 0.5, bigrams)" "$fa2" "-" "$ft2"
+  printf '%-12s %-38s %9s %9s %8s\n' "$label" "fastText (25 epochs, lr 0.5, bigrams)" "$fa2" "-" "$ft2"
   read -r ba bf bt <<< "$(bert_run $name pretrained)"
-  printf '%-12s %-34s %9s %9s %8s\n' "$label" "BERT fine-tuned (pretrained)" "$ba" "$bf" "$bt"
+  printf '%-12s %-38s %9s %9s %8s\n' "$label" "BERT fine-tuned (pretrained)" "$ba" "$bf" "$bt"
   read -r sa sf st <<< "$(bert_run $name scratch)"
-  printf '%-12s %-34s %9s %9s %8s\n' "$label" "BERT (random init, same budget)" "$sa" "$sf" "$st"
+  printf '%-12s %-38s %9s %9s %8s\n' "$label" "BERT (random init, same budget)" "$sa" "$sf" "$st"
   awk -v b="$ba" -v s="$sa" -v f="$fa" -v f2="$fa2" -v n="$label" 'BEGIN {
     printf "%-12s pretrained - scratch %+.4f; pretrained - fastText %+.4f (defaults), %+.4f (tuned)\n", n, b - s, b - f, b - f2 }'
 done
