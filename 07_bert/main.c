@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "07_bert/bertdir.h"
+#include "07_bert/dist.h"
 #include "07_bert/demos.h"
 #include "07_bert/finetune.h"
 #include "07_bert/pretrain.h"
@@ -74,6 +75,9 @@ static void usage_pretrain(FILE *f) {
            "  --model DIR          start from this model directory and its vocabulary\n"
            "  --vocab-size N       WordPiece vocabulary trained on the corpus   [%d]\n"
            "  --min-count N        characters seen fewer times become [UNK] (keeps rare CJK out)   [1]\n"
+           "  --min-pair-count N   WordPiece merges only pairs seen at least N times   [2]\n"
+           "  --merge frequency|score  WordPiece training merges the most frequent pair (as Hugging Face's\n"
+           "                       trainer: frequent words whole) or the best count(ab)/(count(a)count(b))   [frequency]\n"
            "  --layers N           [%d]\n  --hidden C           [%d]\n  --heads H            [%d]\n"
            "  --intermediate F     feed-forward width   [%d]\n"
            "  --max-seq-len T      longest input; also max_position_embeddings   [%d]\n"
@@ -103,7 +107,8 @@ static int cmd_pretrain(int argc, char **argv) {
     PretrainOptions o = pretrain_defaults();
     long layers = o.layers, hidden = o.hidden, heads = o.heads, inter = o.intermediate, vocab = o.vocab_size;
     long maxlen = o.max_seq_len, batch = o.batch, steps = 0, stop_at = 0, warmup = o.warmup, seed = (long)o.seed;
-    long min_count = o.min_count;
+    long min_count = o.min_count, min_pair_count = o.min_pair_count;
+    const char *merge = "frequency";
     long threads = 0, doc_lines = o.doc_lines, save_every = 0, log_every = 0, holdout = o.holdout_every;
     double lr = o.lr, wd = o.weight_decay, dropout = o.dropout;
     const char *corpus = NULL, *out = NULL, *model = NULL, *resume = NULL, *position = "absolute";
@@ -123,6 +128,8 @@ static int cmd_pretrain(int argc, char **argv) {
         {"--no-lower", OPT_FLAG, &nolower, 0, 0},      {"--save-every", OPT_LONG, &save_every, 0, 1e9},
         {"--log-every", OPT_LONG, &log_every, 0, 1e9}, {"--holdout-every", OPT_LONG, &holdout, 0, 1e6},
         {"--min-count", OPT_LONG, &min_count, 1, 1e12},
+        {"--min-pair-count", OPT_LONG, &min_pair_count, 1, 1e12},
+        {"--merge", OPT_STR, &merge, 0, 0},
     };
     cli_parse(argc, argv, 2, opts, (int)(sizeof opts / sizeof *opts), usage_pretrain);
     if (!resume && !corpus) cli_bad_usage("%s is required", "--corpus FILE");
@@ -134,17 +141,20 @@ static int cmd_pretrain(int argc, char **argv) {
     o.layers = (int)layers, o.hidden = (int)hidden, o.heads = (int)heads, o.intermediate = (int)inter;
     o.vocab_size = (int)vocab, o.max_seq_len = (int)maxlen, o.batch = (int)batch;
     o.relative = parse_choice("--position", position, "absolute", "relative");
-    o.do_lower_case = !nolower, o.min_count = min_count;
+    o.do_lower_case = !nolower, o.min_count = min_count, o.min_pair_count = min_pair_count;
+    o.merge_by_frequency = !parse_choice("--merge", merge, "frequency", "score");
     o.steps = steps, o.stop_at = stop_at, o.warmup = warmup, o.seed = (uint64_t)seed, o.threads = (int)threads;
     o.doc_lines = (int)doc_lines, o.save_every = save_every, o.log_every = log_every, o.holdout_every = (int)holdout;
     o.lr = lr, o.weight_decay = wd, o.dropout = dropout;
     if (!resume && steps == 0) o.steps = 1000;
     if (!resume && warmup >= o.steps) cli_bad_usage("--warmup must be below --steps (%s)", "e.g. 10% of the steps");
     signal(SIGINT, on_sigint);
+    dist_init(&argc, &argv); /* under mpirun: one of several processes (dist.h); otherwise nothing */
     PretrainResult r;
     char err[ERR_LEN];
     if (bert_pretrain(&o, &r, err)) die("%s", err);
-    printf("median_step_ms=%.1f peak_rss_mb=%.1f\n", r.median_step_ms, r.peak_rss / 1048576.0);
+    if (dist_rank() == 0) printf("median_step_ms=%.1f peak_rss_mb=%.1f\n", r.median_step_ms, r.peak_rss / 1048576.0);
+    dist_finalize();
     return 0;
 }
 

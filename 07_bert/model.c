@@ -450,6 +450,13 @@ void bert_nsp_backward(Bert *m, float dloss, float *dpooled) {
 BertLosses bert_pretrain_grads(Bert *m, const int *ids, const int *segs, const unsigned char *pad, int B, int T,
                                const int *mlm_pos, const int *mlm_targets, int npos, const int *nsp_labels,
                                Rng *rng) {
+    return bert_pretrain_grads_weighted(m, ids, segs, pad, B, T, mlm_pos, mlm_targets, npos, nsp_labels, rng, 1.0f,
+                                        1.0f);
+}
+
+BertLosses bert_pretrain_grads_weighted(Bert *m, const int *ids, const int *segs, const unsigned char *pad, int B,
+                                        int T, const int *mlm_pos, const int *mlm_targets, int npos,
+                                        const int *nsp_labels, Rng *rng, float mlm_w, float nsp_w) {
     BertLosses r;
     memset(&r, 0, sizeof r);
     bert_forward(m, ids, segs, pad, B, T, rng);
@@ -457,8 +464,8 @@ BertLosses bert_pretrain_grads(Bert *m, const int *ids, const int *segs, const u
     for (int i = 0; i < npos; i++) r.mlm_count += mlm_targets && mlm_targets[i] >= 0;
     if (nsp_labels) r.nsp_loss = bert_nsp_forward(m, nsp_labels, &r.nsp_acc);
     bert_zero_dheads(m);
-    bert_mlm_backward(m, 1.0f, m->dhidden);
-    if (nsp_labels) bert_nsp_backward(m, 1.0f, m->dpooled);
+    bert_mlm_backward(m, mlm_w, m->dhidden);
+    if (nsp_labels) bert_nsp_backward(m, nsp_w, m->dpooled);
     bert_backward(m, m->dhidden, nsp_labels ? m->dpooled : NULL);
     return r;
 }

@@ -205,6 +205,13 @@ typedef struct {
 
 /* Forward, both heads, loss = MLM + NSP (BertForPreTraining's total_loss), and the backward into
  * m->p.grad (+=; the caller zeroes it and runs the optimiser). nsp_labels may be NULL (MLM only). */
+/* The same with the two losses weighted: gradient of mlm_w * MLM + nsp_w * NSP. Data-parallel
+ * training (dist.h) gives each process its part of the batch with mlm_w = its masked positions /
+ * the batch's, nsp_w = its sequences / the batch's, so that the processes' gradients sum to the
+ * whole batch's. */
+BertLosses bert_pretrain_grads_weighted(Bert *m, const int *ids, const int *segs, const unsigned char *pad, int B,
+                                        int T, const int *mlm_pos, const int *mlm_targets, int npos,
+                                        const int *nsp_labels, Rng *rng, float mlm_w, float nsp_w);
 BertLosses bert_pretrain_grads(Bert *m, const int *ids, const int *segs, const unsigned char *pad, int B, int T,
                                const int *mlm_pos, const int *mlm_targets, int npos, const int *nsp_labels,
                                Rng *rng);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "07_bert/bertdir.h"
+#include "07_bert/dist.h"
 #include "07_bert/pretrain.h"
 #include "corpus.h"
 #include "optim.h"
@@ -26,7 +27,7 @@ PretrainOptions pretrain_defaults(void) {
     PretrainOptions o;
     memset(&o, 0, sizeof o);
     o.layers = 2, o.hidden = 128, o.heads = 2, o.intermediate = 512, o.vocab_size = 8000, o.max_seq_len = 128;
-    o.do_lower_case = 1, o.min_count = 1;
+    o.do_lower_case = 1, o.min_count = 1, o.min_pair_count = 2, o.merge_by_frequency = 1;
     o.batch = 32, o.doc_lines = 20, o.threads = 0;
     o.steps = 0, o.warmup = 100, o.log_every = 0; /* steps 0: 1000, or the saved total on resume */
     o.lr = 1e-3, o.weight_decay = 0.01, o.dropout = 0.1;
@@ -256,6 +257,36 @@ static int save_all(const char *dir, const Bert *m, const BertTokenizer *tok, Tr
     return save_state(dir, ts, adam, err);
 }
 
+/* Data parallelism (dist.h, issue 10): every process draws the whole batch from the same stream,
+ * so example i of step s, its sentence pair and its masks are the same whatever the number of
+ * processes; each process then computes only its slice of the batch, weighting its two losses by
+ * its share of the batch's masked positions and sequences, and the summed gradients are the whole
+ * batch's. The cost of drawing examples nobody here computes is small (well under 1% of a step).
+ * Dropout masks are drawn per process, so with dropout the runs agree in distribution only. */
+static BertLosses slice_grads(Bert *m, const BertBatch *b, int *lpos, int *ltgt, Rng *drop) {
+    int first, count, T = b->T;
+    dist_slice(b->B, &first, &count);
+    int nl = 0;
+    for (int k = 0; k < b->n_mlm; k++) {
+        int p = b->mlm_pos[k] - first * T;
+        if (p >= 0 && p < count * T) lpos[nl] = p, ltgt[nl++] = b->mlm_target[k];
+    }
+    int global_pred = 0;
+    for (int k = 0; k < b->n_mlm; k++) global_pred += b->mlm_target[k] >= 0;
+    BertLosses L = bert_pretrain_grads_weighted(m, b->ids + (size_t)first * T, b->segs + (size_t)first * T,
+                                                b->pad + (size_t)first * T, count, T, lpos, ltgt, nl,
+                                                b->nsp + first, drop, global_pred ? (float)nl / global_pred : 0,
+                                                (float)count / b->B);
+    dist_sum_floats(m->p.grad, m->p.total);
+    double s[5] = {L.mlm_loss * L.mlm_count, L.mlm_acc * L.mlm_count, L.nsp_loss * count, L.nsp_acc * count,
+                   L.mlm_count};
+    dist_sum_doubles(s, 5);
+    L.mlm_count = (int)s[4];
+    L.mlm_loss = s[4] > 0 ? s[0] / s[4] : 0, L.mlm_acc = s[4] > 0 ? s[1] / s[4] : 0;
+    L.nsp_loss = s[2] / b->B, L.nsp_acc = s[3] / b->B;
+    return L;
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -268,6 +299,7 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
     r->eval_mlm_acc = r->eval_nsp_acc = -1;
     stop_requested = 0;
     if (o.threads > 0) set_num_threads(o.threads);
+    if (dist_rank() != 0) o.quiet = 1; /* under MPI one process speaks (and writes, below) */
     char e2[ERR_LEN];
     int rc = -1;
     const char *from = o.resume ? o.resume : o.model;
@@ -286,6 +318,7 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
     BertExample ex;
     memset(&ex, 0, sizeof ex);
     double *step_ms = NULL;
+    int *lpos = NULL, *ltgt = NULL;
     char *text = NULL;
     TrainerState ts;
     memset(&ts, 0, sizeof ts);
@@ -329,7 +362,7 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
     } else {
         BertTrainOpts to = bert_train_defaults();
         to.vocab_size = o.vocab_size, to.do_lower_case = o.do_lower_case, to.verbose = !o.quiet;
-        to.min_count = o.min_count;
+        to.min_count = o.min_count, to.min_pair_count = (int)o.min_pair_count, to.by_frequency = o.merge_by_frequency;
         if (bert_tok_train_opts(&tok, text, len, &to, err)) goto out;
         BertConfig c = bert_config_default();
         c.vocab_size = tok.n, c.hidden = o.hidden, c.layers = o.layers, c.heads = o.heads;
@@ -402,6 +435,13 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
     if (o.corpus != ts.corpus) snprintf(ts.corpus, sizeof ts.corpus, "%s", o.corpus);
     bert_batch_init(&batch, o.batch, o.max_seq_len);
     bert_example_init(&ex, o.max_seq_len);
+    int nproc = dist_size(), rank0 = dist_rank() == 0;
+    if (nproc > o.batch) {
+        set_err(err, "%d processes for a batch of %d: each process needs at least one sequence", nproc, o.batch);
+        goto out;
+    }
+    lpos = xmalloc(sizeof(int) * (size_t)o.batch * (size_t)o.max_seq_len);
+    ltgt = xmalloc(sizeof(int) * (size_t)o.batch * (size_t)o.max_seq_len);
     if (!o.quiet) {
         fprintf(stderr, "model: %d layers, hidden %d, %d heads, FFN %d, vocabulary %d, max_seq_len %d, %s positions: "
                 "%zu parameters\n", m.cfg.layers, m.cfg.hidden, m.cfg.heads, m.cfg.intermediate, m.cfg.vocab_size,
@@ -409,6 +449,10 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
         fprintf(stderr, "training: steps %ld..%ld of %ld, batch %d, AdamW lr %.1e (warm-up %ld, linear decay), "
                 "weight decay %.2g, dropout %.2g, clip 1.0, %d thread%s\n", start + 1, stop, o.steps, o.batch,
                 o.lr, o.warmup, o.weight_decay, o.dropout, num_threads(), num_threads() == 1 ? "" : "s");
+        if (nproc > 1)
+            fprintf(stderr, "data parallel: %d processes (MPI), each computing %d or %d of the batch's %d sequences; "
+                    "gradients summed by MPI_Allreduce\n", nproc, o.batch / nproc, (o.batch + nproc - 1) / nproc,
+                    o.batch);
     }
 
     /* 5. the steps */
@@ -422,8 +466,10 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
         double ts0 = now_seconds();
         bert_batch_fill(&batch, &train, &ex, o.batch);
         params_zero_grad(&m.p);
-        BertLosses L = bert_pretrain_grads(&m, batch.ids, batch.segs, batch.pad, batch.B, batch.T, batch.mlm_pos,
-                                           batch.mlm_target, batch.n_mlm, batch.nsp, o.dropout > 0 ? &drop : NULL);
+        BertLosses L = nproc > 1 ? slice_grads(&m, &batch, lpos, ltgt, o.dropout > 0 ? &drop : NULL)
+                                 : bert_pretrain_grads(&m, batch.ids, batch.segs, batch.pad, batch.B, batch.T,
+                                                       batch.mlm_pos, batch.mlm_target, batch.n_mlm, batch.nsp,
+                                                       o.dropout > 0 ? &drop : NULL);
         if (!isfinite(L.mlm_loss) || !isfinite(L.nsp_loss)) {
             set_err(err, "step %ld: the loss is not finite (MLM %g, NSP %g); lower --lr (now %g) or raise --warmup",
                     step + 1, L.mlm_loss, L.nsp_loss, o.lr);
@@ -444,6 +490,7 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
         win[0] += L.mlm_loss * L.mlm_count, win[1] += L.mlm_acc * L.mlm_count;
         win[2] += L.nsp_loss * batch.B, win[3] += L.nsp_acc * batch.B;
         win_pred += L.mlm_count, win_n += batch.B;
+        if (nproc > 1) stop_requested = dist_max(stop_requested) > 0; /* all stop at the same step */
         int last = step == stop || stop_requested;
         if (step % log_every == 0 || step == start + 1 || last) {
             r->mlm_loss = win[0] / (win_pred ? win_pred : 1), r->mlm_acc = win[1] / (win_pred ? win_pred : 1);
@@ -460,7 +507,7 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
         if (o.save_every > 0 && step % o.save_every == 0 && !last) {
             ts.step = step, ts.adam_t = adam.t, ts.dropout_rng = drop.state;
             bert_stream_get_state(&train, ts.data, sizeof ts.data);
-            if (save_all(o.out, &m, &tok, &ts, &adam, err)) goto out;
+            if (rank0 && save_all(o.out, &m, &tok, &ts, &adam, err)) goto out;
         }
         if (stop_requested) break;
     }
@@ -470,14 +517,14 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
     /* 6. save: model directory + trainer state */
     ts.step = step, ts.adam_t = adam.t, ts.dropout_rng = drop.state;
     bert_stream_get_state(&train, ts.data, sizeof ts.data);
-    if (save_all(o.out, &m, &tok, &ts, &adam, err)) goto out;
+    if (rank0 && save_all(o.out, &m, &tok, &ts, &adam, err)) goto out;
     if (!o.quiet) {
         fprintf(stderr, "saved %s (model, vocabulary, trainer state at step %ld of %ld)\n", o.out, step, o.steps);
         if (step < o.steps) fprintf(stderr, "stopped early: continue with --resume %s\n", o.out);
     }
 
     /* 7. held-out pairs: NSP and MLM accuracy on documents never trained on */
-    if (held.ndocs >= 2) {
+    if (held.ndocs >= 2 && rank0) {
         BertEval ev;
         int B = o.batch;
         bert_evaluate(&m, &held, &batch, &ex, 1000, B, &ev);
@@ -493,7 +540,7 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
     r->peak_rss = peak_rss_bytes();
     rc = 0;
 out:
-    free(text), free(step_ms);
+    free(text), free(step_ms), free(lpos), free(ltgt);
     bert_example_free(&ex);
     bert_batch_free(&batch);
     if (train.docs) bert_stream_free(&train);

@@ -164,6 +164,9 @@ typedef struct {
     int relative;           /* 1: relative position representations (C30) */
     int do_lower_case;
     long min_count;         /* characters seen fewer times stay out of the trained vocabulary */
+    long min_pair_count;    /* WordPiece merges only pairs seen this often (tokenizer.h) */
+    int merge_by_frequency; /* 1: merge the most frequent pair, as Hugging Face's WordPieceTrainer
+                               (frequent words whole: "the", "said"); 0: the likelihood score */
     int batch, doc_lines, threads;
     long steps;             /* total steps of the schedule (0: 1000, or the saved total on resume) */
     long stop_at;           /* stop (and save) after this step, 0 = at steps */

@@ -722,6 +722,7 @@ typedef struct {
     /* symbols, which are the vocabulary's entries (ids of sv) */
     Vocab *sv;
     int64_t *scount; /* occurrences of each symbol in the corpus */
+    int by_frequency; /* 1: score = count(ab), as BPE and Hugging Face's WordPieceTrainer */
     IntVec *spairs;  /* pairs that hold the symbol */
     int scap;
     /* pairs of adjacent symbols */
@@ -837,7 +838,8 @@ static void heap_push(Trainer *tr, int p) {
     e.b = tr->pb[p];
     e.count = tr->pcount[p];
     /* exact: the counts stay far below 2^53, so equal ratios give equal doubles */
-    e.score = (double)e.count / ((double)tr->scount[e.a] * (double)tr->scount[e.b]);
+    e.score = tr->by_frequency ? (double)e.count
+                               : (double)e.count / ((double)tr->scount[e.a] * (double)tr->scount[e.b]);
     e.pair = p;
     e.stamp = ++tr->pstamp[p];
     size_t i = tr->hn++;
@@ -1015,6 +1017,7 @@ int bert_tok_train_opts(BertTokenizer *t, const char *text, size_t len, const Be
     Trainer tr;
     memset(&tr, 0, sizeof tr);
     tr.sv = vocab_new();
+    tr.by_frequency = opts->by_frequency;
     for (int k = 0; k < 5; k++)
         vocab_add(tr.sv, SPECIALS[k], strlen(SPECIALS[k]), 0);
     for (int i = 0; i < na; i++) {

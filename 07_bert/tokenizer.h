@@ -65,6 +65,11 @@ typedef struct {
      * word; min 10 gives "the" and 1.22 pieces a word (the threshold HF's trainers call
      * min_frequency). */
     int64_t min_pair_count;
+    /* 1: merge the most frequent pair (count(ab)) as BPE does, which is what Hugging Face's
+     * WordPieceTrainer really runs (a BPE trainer whose pieces get the ## prefix): frequent words
+     * ("the", "said", "lord") become whole tokens first, which a masked LM trained for minutes
+     * needs. 0 (default): the WordPiece likelihood score above. */
+    int by_frequency;
     int verbose;       /* 1: a progress line and a summary on stderr (default 0) */
 } BertTrainOpts;
 BertTrainOpts bert_train_defaults(void);
