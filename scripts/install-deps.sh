@@ -9,6 +9,8 @@
 #   scripts/install-deps.sh interop python3-gensim, which CI uses to read chapter 02's vector files
 #                                   back with another tool: wanted
 #   scripts/install-deps.sh valgrind valgrind, and clang for `make fuzz` (issue 9's checks): wanted
+#   scripts/install-deps.sh mpi     libopenmpi-dev and openmpi-bin, for `make MPI=1` (data-parallel
+#                                   bert pretrain under mpirun): wanted
 #   scripts/install-deps.sh torch   python3-torch, for rewriting the tests' PyTorch fixtures
 #                                   (tests/make_fixtures*.py) and the PyTorch side of the benchmarks
 set -u
@@ -32,9 +34,12 @@ case $what in
   valgrind)
     command -v valgrind >/dev/null 2>&1 || want+=(valgrind)
     command -v clang >/dev/null 2>&1 || want+=(clang) ;;
+  mpi)
+    command -v mpicc >/dev/null 2>&1 || want+=(libopenmpi-dev)
+    command -v mpirun >/dev/null 2>&1 || want+=(openmpi-bin) ;;
   torch)
     /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || want+=(python3-torch) ;;
-  *) echo "usage: $0 test|demo|bench|interop|valgrind|torch" >&2; exit 2 ;;
+  *) echo "usage: $0 test|demo|bench|interop|valgrind|mpi|torch" >&2; exit 2 ;;
 esac
 pkgs=("${need[@]}" "${want[@]}")
 [ ${#pkgs[@]} -eq 0 ] && exit 0
