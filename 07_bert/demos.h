@@ -46,6 +46,14 @@ int demo_senses(Bert *m, const BertTokenizer *t, const SensesOpts *o, char *err)
  * Returns 0, or -1 with err set. */
 int demo_causal(Bert *m, const BertTokenizer *t, const char *word, const char *a, const char *b, char *err);
 
+/* C30: the same phrase alone and after a prefix ("北京到上海的机票" / "你好，我要北京到上海的机票"),
+ * each time with only the phrase and the closing [SEP] visible to attention ([CLS] and the prefix
+ * masked out), so that the phrase's vectors can differ only through positions: with absolute
+ * position embeddings every layer's vectors change with the shift; with relative positions
+ * (attention sees only distances) they stay the same. Prints, per layer, the phrase tokens' mean
+ * cosine and largest difference between the two placements. Returns 0, or -1 with err set. */
+int demo_shift(Bert *m, const BertTokenizer *t, const char *phrase, const char *prefix, char *err);
+
 /* C27: median time of a training step (forward, backward, AdamW) against max_seq_len at a fixed
  * batch, and peak memory against batch size at a fixed length; each configuration runs in a child
  * process of its own, so that its peak memory is its own. Plots out/<name>_time.png and

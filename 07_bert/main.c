@@ -370,6 +370,27 @@ static int cmd_causal(int argc, char **argv) {
     return rc ? 1 : 0;
 }
 
+static void usage_shift(FILE *f) {
+    fprintf(f, "usage: bert shift --model DIR [--phrase P] [--prefix X]\n"
+           "C30: the phrase alone and after the prefix, with attention kept off [CLS] and the prefix:\n"
+           "per layer, how far the phrase's vectors move (absolute positions) or not (relative).\n"
+           "  --phrase P   [北京到上海的机票]\n  --prefix X   [你好，我要]\n");
+}
+static int cmd_shift(int argc, char **argv) {
+    const char *model = NULL, *phrase = "北京到上海的机票", *prefix = "你好，我要";
+    const Opt opts[] = {{"--model", OPT_STR, &model, 0, 0}, {"--phrase", OPT_STR, &phrase, 0, 0},
+                        {"--prefix", OPT_STR, &prefix, 0, 0}};
+    cli_parse(argc, argv, 2, opts, 3, usage_shift);
+    Bert m;
+    BertTokenizer t;
+    open_model(model, &m, &t, 1, 0);
+    char err[ERR_LEN];
+    int rc = demo_shift(&m, &t, phrase, prefix, err);
+    if (rc) fprintf(stderr, "error: %s\n", err);
+    bert_free(&m), bert_tok_free(&t);
+    return rc ? 1 : 0;
+}
+
 /* ---- timing (C27) ------------------------------------------------------------------------------------ */
 static int parse_list(const char *opt, const char *s, int *v, int max, long lo, long hi) {
     int n = 0;
@@ -532,6 +553,7 @@ int main(int argc, char **argv) {
     } cmds[] = {{"pretrain", cmd_pretrain}, {"fill-mask", cmd_fill_mask}, {"encode", cmd_encode},
                 {"tokenize", cmd_tokenize}, {"inputs", cmd_inputs},       {"eval", cmd_eval},
                 {"senses", cmd_senses},     {"causal", cmd_causal},       {"timing", cmd_timing},
+                {"shift", cmd_shift},
                 {"timing-one", cmd_timing_one}, {"corpus", cmd_corpus},
                 {"finetune", cmd_finetune}, {"predict", cmd_predict}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)

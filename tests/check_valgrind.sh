@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind > /dev/null || { echo "valgrind is not installed (apt-get install valgrind)"; exit 1; }
 V="NATIVE=0 OMP=0 BUILD=build/valgrind BIN=build/valgrind/bin"
-make -s $V $(for p in onehot word2vec nnlm rnn seq2seq transformer; do echo build/valgrind/bin/$p; done) > /dev/null
+make -s $V $(for p in onehot word2vec nnlm rnn seq2seq transformer bert; do echo build/valgrind/bin/$p; done) > /dev/null
 B=build/valgrind/bin
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -40,5 +40,9 @@ vg "06 transformer example" $B/transformer example
 vg "06 transformer gpt" $B/transformer gpt --corpus "$T/zh.txt" --dim 16 --heads 2 --layers 1 --context 16 --batch 2 \
     --steps 3 --save "$T/g.safetensors" --sample-len 10 --out "$T" --ascii
 vg "06 transformer sample" $B/transformer sample --load "$T/g.safetensors" --sample-len 10
-# chapter 07 comes with its checks
+vg "07 bert pretrain" $B/bert pretrain --corpus "$T/en.txt" --out "$T/bm" --layers 1 --hidden 16 --heads 2 \
+    --intermediate 32 --vocab-size 300 --max-seq-len 32 --batch 4 --steps 3 --warmup 1 --doc-lines 10
+vg "07 bert fill-mask" $B/bert fill-mask --model "$T/bm" --text "and god said [MASK]"
+vg "07 bert finetune + predict" $B/bert finetune --model "$T/bm" --train data/cls/sms-spam.tsv --train-limit 40 \
+    --test-limit 20 --steps 2 --max-seq-len 32 --quiet --out "$T/ft"
 exit $failed
