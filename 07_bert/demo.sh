@@ -8,8 +8,8 @@ CORPUS=out/07_corpus.txt
 M=out/07_bert_model
 if [ -n "$FULL" ]; then
     # the quality run of the README: bert-base's shape shrunk to 4 layers of 256, 10-15 minutes on 2 cores
-    SHAPE=(--layers 4 --hidden 256 --heads 4 --intermediate 1024 --vocab-size 8000 --min-count 3 --max-seq-len 128)
-    TRAIN=(--batch 32 --steps 800 --warmup 80 --lr 1e-3)
+    SHAPE=(--layers 4 --hidden 256 --heads 4 --intermediate 1024 --vocab-size 8000 --min-count 3 --max-seq-len 64)
+    TRAIN=(--batch 32 --steps 1600 --warmup 160 --lr 5e-4)
 else
     # about two minutes on 2 cores: 2 layers of 128, sequences of 64 tokens
     SHAPE=(--layers 2 --hidden 128 --heads 2 --intermediate 512 --vocab-size 6000 --min-count 5 --max-seq-len 64)
