@@ -315,9 +315,11 @@ int gpt_load(Gpt *m, Vocab **vout, const char *path, int maxB, char *err) {
     long vals[9];
     const char *fmt = st_meta(&st, "format");
     if (!fmt || strcmp(fmt, GPT_FORMAT) != 0) {
+        /* the message first: fmt points into st */
+        set_err(err, "%s: not a chapter 06 GPT checkpoint (format '%s', expected '%s')", path, fmt ? fmt : "none",
+                GPT_FORMAT);
         st_free(&st);
-        return set_err(err, "%s: not a chapter 06 GPT checkpoint (format '%s', expected '%s')", path,
-                       fmt ? fmt : "none", GPT_FORMAT);
+        return -1;
     }
     for (int i = 0; i < 9; i++) {
         const char *s = st_meta(&st, keys[i]);

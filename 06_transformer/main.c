@@ -355,9 +355,9 @@ static int cmd_reverse(int argc, char **argv) {
     printf("(output position i should read input position %d - i, the anti-diagonal)\n", S - 1);
     char **rl = xmalloc(sizeof(char *) * (size_t)T), **cl = xmalloc(sizeof(char *) * (size_t)S);
     for (int i = 0; i < T; i++) {
-        rl[i] = xmalloc(16);
-        if (i < outlen) snprintf(rl[i], 16, "out%d=%c", i, '0' + outv[i] - TOY_FIRST_DIGIT);
-        else snprintf(rl[i], 16, "<eos>");
+        rl[i] = xmalloc(24);
+        if (i < outlen) snprintf(rl[i], 24, "out%d=%c", i, '0' + outv[i] - TOY_FIRST_DIGIT);
+        else snprintf(rl[i], 24, "<eos>");
     }
     for (int j = 0; j < S; j++) cl[j] = xmalloc(16), snprintf(cl[j], 16, "in%d=%c", j, '0' + p->src[j] - TOY_FIRST_DIGIT);
     double *hm = xmalloc(sizeof(double) * (size_t)T * S);

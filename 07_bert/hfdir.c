@@ -140,7 +140,9 @@ static const StEntry *find_variant(const SafeTensors *st, const char *name, char
         int n0 = nv;
         for (int i = 0; i < n0; i++) {
             size_t l = strlen(v[i]) - (gamma ? 6 : 4);
-            snprintf(v[nv++], sizeof v[0], "%.*s%s", (int)l, v[i], gamma ? "gamma" : "beta");
+            char tmp[sizeof v[0]]; /* through a copy: gcc cannot see that v[nv] is not v[i] */
+            snprintf(tmp, sizeof tmp, "%.*s%s", (int)l, v[i], gamma ? "gamma" : "beta");
+            memcpy(v[nv++], tmp, sizeof tmp);
         }
     }
     const StEntry *found = NULL;
