@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fastexp.h"
 #include "matmul.h"
 #include "util.h"
 
@@ -19,33 +20,9 @@
  * than waking a second thread costs (each row writes only its own outputs). */
 #define ROWS_PARALLEL(B, H) ((long)(B) * (H) >= 65536)
 
-/* e^x in plain C that the compiler turns into vector instructions: glibc's expf is a call per
- * element, which kept the gate loops scalar, and common/fastexp.h's exp_fast, the same algorithm,
- * lives in another file, so it cannot be inlined into them. x = n ln 2 + r with |r| <= ln 2 / 2,
- * e^r from Cephes' degree-6 polynomial, 2^n written straight into the exponent bits. Relative
- * error below 1e-7 (measured against exp in double); x is clamped to [-87, 88], where e^x stays a
- * normal float, and a NaN stays NaN. Written with ternaries and the 1.5 * 2^23 rounding trick
- * rather than fmaxf and floorf, which gcc 12 does not vectorise; it needs IEEE arithmetic (no
- * -ffast-math, which would cancel the trick). */
-static inline float gate_exp(float x) {
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
-    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f; /* round(x / ln 2) */
-    float r = x - n * 0.693359375f; /* ln 2 in two parts (Cody-Waite): n * the first is exact */
-    r -= n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    n = n == n ? n : 0.0f; /* a NaN must not reach the int conversion (undefined); p is NaN anyway */
-    int32_t bits = ((int32_t)n + 127) * 8388608; /* 2^n: the biased exponent shifted into place */
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
+/* e^x inline, so the gate loops vectorise (glibc's expf is a call per element, which kept them
+ * scalar): common/fastexp.h's exp_fast_inline. */
+#define gate_exp exp_fast_inline
 static inline float sigm(float x) { return 1.0f / (1.0f + gate_exp(-x)); }
 /* tanh through one exponential (see cells.h); for a far below 0, e^(-2a) saturates and the
  * result is -1 to the last bit, as it should be. */

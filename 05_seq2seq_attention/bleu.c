@@ -7,6 +7,11 @@
 
 void bleu_init(BleuStats *s) { memset(s, 0, sizeof *s); }
 
+void bleu_merge(BleuStats *into, const BleuStats *b) {
+    for (int n = 0; n < BLEU_N; n++) into->match[n] += b->match[n], into->total[n] += b->total[n];
+    into->hyp_len += b->hyp_len, into->ref_len += b->ref_len, into->sentences += b->sentences;
+}
+
 static int ngram_equal(const char *const *a, const char *const *b, int n) {
     for (int i = 0; i < n; i++)
         if (strcmp(a[i], b[i])) return 0;

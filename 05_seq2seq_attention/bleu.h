@@ -28,6 +28,8 @@ typedef struct {
 } BleuStats;
 
 void bleu_init(BleuStats *s);
+/* into += b: the counts of two sets of sentences (BLEU of a whole length bucket from its lengths). */
+void bleu_merge(BleuStats *into, const BleuStats *b);
 /* Add one sentence: hyp[0..nh) tokens, nrefs references refs[k][0..ref_lens[k]) (nrefs >= 1).
  * Tokens are compared as NUL-terminated strings. */
 void bleu_add(BleuStats *s, const char *const *hyp, int nh, const char *const *const *refs, const int *ref_lens,

@@ -61,10 +61,6 @@ static const int BUCKET_LO[] = {1, 5, 7, 9, 11, 14};
 static const int BUCKET_HI[] = {4, 6, 8, 10, 13, 1000};
 #define NBUCKETS 6
 
-static void bleu_sum(BleuStats *into, const BleuStats *b) {
-    for (int n = 0; n < BLEU_N; n++) into->match[n] += b->match[n], into->total[n] += b->total[n];
-    into->hyp_len += b->hyp_len, into->ref_len += b->ref_len, into->sentences += b->sentences;
-}
 
 typedef struct {
     S2SModel m;
@@ -168,7 +164,7 @@ int exp_translate(const TranslateOpts *o) {
         v[k].bleu = s2s_bleu(&t, &t.test, &v[k].greedy, &st, by_len, maxL);
         for (int b = 0; b < NBUCKETS; b++) {
             bleu_init(&v[k].bucket[b]);
-            for (int L = BUCKET_LO[b]; L <= BUCKET_HI[b] && L <= maxL; L++) bleu_sum(&v[k].bucket[b], &by_len[L]);
+            for (int L = BUCKET_LO[b]; L <= BUCKET_HI[b] && L <= maxL; L++) bleu_merge(&v[k].bucket[b], &by_len[L]);
         }
         double p[BLEU_N], bp;
         bleu_score(&st, p, &bp);

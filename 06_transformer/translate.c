@@ -112,10 +112,6 @@ static const int BUCKET_LO[] = {1, 5, 7, 9, 11, 14};
 static const int BUCKET_HI[] = {4, 6, 8, 10, 13, 1000};
 #define NBUCKETS 6
 
-static void bleu_sum(BleuStats *into, const BleuStats *b) {
-    for (int n = 0; n < BLEU_N; n++) into->match[n] += b->match[n], into->total[n] += b->total[n];
-    into->hyp_len += b->hyp_len, into->ref_len += b->ref_len, into->sentences += b->sentences;
-}
 
 static int train_rnn(const CompareOpts *o, const Task *t, Ch05Model **m, Result *r) {
     Ch05Trained tr;
@@ -307,7 +303,7 @@ int compare_run(const CompareOpts *o) {
             for (int b = 0; b < NBUCKETS; b++) {
                 BleuStats s;
                 bleu_init(&s);
-                for (int L = BUCKET_LO[b]; L <= BUCKET_HI[b] && L <= maxL; L++) bleu_sum(&s, &by_len[L]);
+                for (int L = BUCKET_LO[b]; L <= BUCKET_HI[b] && L <= maxL; L++) bleu_merge(&s, &by_len[L]);
                 bucket[k][b] = bleu_score(&s, NULL, NULL), bucket_n[b] = s.sentences;
             }
         }
