@@ -25,6 +25,8 @@ expect "bert pretrain (empty corpus)" --creates "$T/x" -- "$BIN/bert" pretrain -
 expect "bert pretrain (binary corpus)" --creates "$T/x" -- "$BIN/bert" pretrain --corpus "$T/garbage.bin" --out "$T/x"
 expect "bert pretrain (invalid UTF-8)" --creates "$T/x" -- "$BIN/bert" pretrain --corpus "$T/invalid.txt" --out "$T/x"
 expect "bert pretrain (directory as corpus)" --creates "$T/x" -- "$BIN/bert" pretrain --corpus "$T/dir" --out "$T/x"
+expect "bert corpus --exclude (missing file)" --creates "$T/x" -- "$BIN/bert" corpus --inputs "$T/small.txt" --out "$T/x" --exclude "$T/none.tsv"
+expect "bert corpus --exclude (binary file)" --creates "$T/x" -- "$BIN/bert" corpus --inputs "$T/small.txt" --out "$T/x" --exclude "$T/garbage.bin"
 printf 'one line only\n' > "$T/oneline.txt"
 expect "bert pretrain (one document)" --creates "$T/x" -- "$BIN/bert" pretrain --corpus "$T/oneline.txt" --out "$T/x" \
     --hidden 16 --heads 2 --layers 1 --intermediate 16 --vocab-size 30 --max-seq-len 16

@@ -466,27 +466,41 @@ static int cmd_timing_one(int argc, char **argv) {
 
 /* ---- corpus ------------------------------------------------------------------------------------------- */
 static void usage_corpus(FILE *f) {
-    fprintf(f, "usage: bert corpus --inputs FILE,FILE,... --out FILE [--doc-lines N]\n"
+    fprintf(f, "usage: bert corpus --inputs FILE,FILE,... --out FILE [--doc-lines N] [--exclude FILE,...]\n"
            "Join text files into one pretraining corpus: one sentence per line, a blank line between documents.\n"
            "A file with blank lines keeps its documents and has its lines (paragraphs) split into sentences;\n"
            "a file without keeps its lines and is cut into documents of --doc-lines lines.\n"
-           "  --doc-lines N   [20]\n");
+           "  --doc-lines N        [20]\n"
+           "  --exclude FILE,...   leave out every sentence that shares 8 characters in a row with a text of\n"
+           "                       these files (TSV: the columns after the label; other files: each line),\n"
+           "                       so that a test set never appears in the pretraining text\n");
 }
 static int cmd_corpus(int argc, char **argv) {
-    const char *inputs = NULL, *out = NULL;
+    const char *inputs = NULL, *out = NULL, *exclude = NULL;
     long doc_lines = 20;
-    const Opt opts[] = {{"--inputs", OPT_STR, &inputs, 0, 0}, {"--out", OPT_STR, &out, 0, 0},
-                        {"--doc-lines", OPT_LONG, &doc_lines, 1, 1e9}};
-    cli_parse(argc, argv, 2, opts, 3, usage_corpus);
+    const Opt opts[] = {{"--inputs", OPT_STR, &inputs, 0, 0},
+                        {"--out", OPT_STR, &out, 0, 0},
+                        {"--doc-lines", OPT_LONG, &doc_lines, 1, 1e9},
+                        {"--exclude", OPT_STR, &exclude, 0, 0}};
+    cli_parse(argc, argv, 2, opts, 4, usage_corpus);
     if (!inputs || !out) cli_bad_usage("%s are required", "--inputs and --out");
-    char *list = xstrdup(inputs), *files[64];
-    int n = 0;
+    char *list = xstrdup(inputs), *files[64], *xlist = xstrdup(exclude ? exclude : ""), *xfiles[64];
+    int n = 0, nx = 0;
     for (char *p = strtok(list, ","); p && n < 64; p = strtok(NULL, ",")) files[n++] = p;
+    for (char *p = strtok(xlist, ","); p && nx < 64; p = strtok(NULL, ",")) xfiles[nx++] = p;
     char err[ERR_LEN];
-    int docs = bert_corpus_join((const char *const *)files, n, (int)doc_lines, out, err);
-    free(list);
+    BertExclude *ex = NULL;
+    if (nx && !(ex = bert_exclude_load((const char *const *)xfiles, nx, err))) die("%s", err);
+    BertCorpusStats st;
+    int docs = bert_corpus_join((const char *const *)files, n, (int)doc_lines, ex, out, &st, err);
+    bert_exclude_free(ex);
+    free(list), free(xlist);
     if (docs < 0) die("%s", err);
-    printf("wrote %s: %d documents from %d file%s\n", out, docs, n, n == 1 ? "" : "s");
+    printf("wrote %s: %d documents, %ld sentences from %d file%s\n", out, docs, st.kept, n, n == 1 ? "" : "s");
+    if (nx)
+        printf("left out %ld sentences (%.1f%% of them, %zu bytes) that share 8 characters in a row with %s\n",
+               st.dropped, 100.0 * (double)st.dropped / (double)(st.kept + st.dropped > 0 ? st.kept + st.dropped : 1),
+               st.dropped_bytes, exclude);
     return 0;
 }
 

@@ -71,8 +71,23 @@ int bert_docs_from_text(BertDocs *d, const char *text, size_t len, int doc_lines
  * lines keeps its documents, and each of its lines (a paragraph, as in 红楼梦) is split into
  * sentences, one a line (common/tokenize.h's rules, 。！？ and ．included); a file without blank lines
  * keeps its lines (verses) and gets a blank line after every doc_lines of them. Returns the number
- * of documents, or -1 with err set. */
-int bert_corpus_join(const char *const *inputs, int n, int doc_lines, const char *out, char *err);
+ * of documents, or -1 with err set. With ex, every sentence that shares a run of 8 characters with
+ * an excluded text is left out (st counts them; st may be NULL). */
+typedef struct BertExclude BertExclude;
+typedef struct {
+    long kept, dropped;
+    size_t dropped_bytes;
+} BertCorpusStats;
+int bert_corpus_join(const char *const *inputs, int n, int doc_lines, const BertExclude *ex, const char *out,
+                     BertCorpusStats *st, char *err);
+
+/* The texts to keep out of a corpus (test sets): every column after the first of each line of a TSV
+ * file (label<TAB>text[<TAB>text_b]), or the whole line when it has no tab. NULL with err set when a
+ * file cannot be read (the rules of common/corpus.h). */
+BertExclude *bert_exclude_load(const char *const *paths, int n, char *err);
+void bert_exclude_free(BertExclude *x);
+/* 1 when s[0..n) shares a run of 8 characters (white space ignored) with an excluded text */
+int bert_exclude_hits(const BertExclude *x, const char *s, size_t n);
 
 /* ---- sentence pairs --------------------------------------------------------------------------- */
 
@@ -97,8 +112,11 @@ typedef struct {
 void bert_example_init(BertExample *e, int max_len);
 void bert_example_free(BertExample *e);
 
-/* The stream of examples: walks the documents in an order reshuffled every epoch. Its whole state
- * (the generator, the epoch, the position) is a few integers, saved for an exact resume. */
+/* The stream of examples: walks the documents in an order reshuffled every epoch. Consecutive pairs
+ * come from the same document, so, as Google's script shuffles all its instances, examples are made
+ * a pool at a time and handed out in a random order (a batch then mixes ~32 documents instead of a
+ * few). Its whole state (the generator, the epoch, the position where the current pool began, the
+ * place in the pool) is a few integers, saved for an exact resume: the pool is made again. */
 typedef struct {
     const BertDocs *docs;
     int *doc_list;        /* the documents this stream uses (e.g. all but every 20th: training) */
@@ -112,7 +130,13 @@ typedef struct {
     Rng rng;              /* coins, lengths, random documents, masking */
     long epoch;
     int pos, sent;        /* order[pos] is the current document, sent its next sentence (0-based) */
+    int pool_size;        /* examples per pool (BERT_POOL; 1: no shuffling) */
+    BertExample *pool;
+    int *pool_order;
+    int pool_n, pool_next;
+    char pool_state[128]; /* the stream's state when the pool was made */
 } BertPairStream;
+#define BERT_POOL 1024
 
 /* Documents d with (d % holdout_every == holdout_every-1) go to the held-out stream when heldout is
  * 1, the others to the training stream (heldout 0); holdout_every 0 means every document trains.
@@ -121,7 +145,7 @@ typedef struct {
 int bert_stream_init(BertPairStream *s, const BertDocs *docs, int holdout_every, int heldout, int max_len,
                      const BertSpecials *sp, uint64_t seed, char *err);
 void bert_stream_free(BertPairStream *s);
-/* The next example, masked. */
+/* The next example, masked, from the shuffled pool. */
 void bert_stream_next(BertPairStream *s, BertExample *e);
 /* The pair alone (no masking): for tests and the C22 print-out. */
 void bert_stream_next_pair(BertPairStream *s, BertExample *e);
@@ -130,7 +154,7 @@ void bert_stream_next_pair(BertPairStream *s, BertExample *e);
 void bert_truncate_pair(int *a, int *na, int *b, int *nb, int max_tokens, Rng *rng);
 /* Choose and replace the tokens for the masked LM in e (its tokens already [CLS] A [SEP] B [SEP]). */
 void bert_mask_example(BertExample *e, const BertSpecials *sp, float mask_prob, Rng *rng);
-/* The stream position as text / back ("seed epoch pos sent rngstate"); set returns 0 or -1. */
+/* The stream position as text / back ("seed epoch pos sent rngstate poolnext"); set returns 0 or -1. */
 void bert_stream_get_state(const BertPairStream *s, char *buf, size_t n);
 int bert_stream_set_state(BertPairStream *s, const char *buf, char *err);
 

@@ -10,6 +10,7 @@
 #include "07_bert/pretrain.h"
 #include "corpus.h"
 #include "tokenize.h"
+#include "utf8.h"
 #include "util.h"
 
 /* ================================================================================================
@@ -101,18 +102,144 @@ int bert_docs_from_text(BertDocs *d, const char *text, size_t len, int doc_lines
     return d->ndoc;
 }
 
+/* ---- keeping evaluation text out of the pretraining text ------------------------------------------
+ * A model pretrained on the sentences it is later tested on has seen the test set, even without the
+ * labels. So a sentence is left out of the corpus when it shares a run of EXCLUDE_RUN characters
+ * (white space ignored) with any excluded text: the test sentences of the four-novels set are cut
+ * from the novels at other places than the corpus splits them, and a shared run catches a sentence
+ * however the two were cut. The runs are kept as 64-bit hashes in an open-addressing set. */
+#define EXCLUDE_RUN 8
+
+struct BertExclude {
+    uint64_t *slot; /* 0 = empty */
+    size_t cap, n;
+};
+
+/* text without white space, and where each of its code points starts (off[ncp] = the end) */
+typedef struct {
+    char *b;
+    size_t *off, cap;
+    size_t ncp;
+} Squeezed;
+
+static void squeeze(Squeezed *q, const char *s, size_t n) {
+    if (n + 1 > q->cap) {
+        q->cap = n + 1;
+        q->b = xrealloc(q->b, q->cap), q->off = xrealloc(q->off, sizeof(size_t) * q->cap);
+    }
+    size_t nb = 0;
+    q->ncp = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int k = utf8_decode(s + i, n - i, &cp);
+        if (k < 1) k = 1, cp = (unsigned char)s[i]; /* a stray byte counts as one character */
+        if (!utf8_is_space(cp)) {
+            q->off[q->ncp++] = nb;
+            memcpy(q->b + nb, s + i, (size_t)k), nb += (size_t)k;
+        }
+        i += (size_t)k;
+    }
+    q->off[q->ncp] = nb;
+}
+
+static uint64_t run_hash(const Squeezed *q, size_t first) {
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t i = q->off[first]; i < q->off[first + EXCLUDE_RUN]; i++) h = (h ^ (unsigned char)q->b[i]) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+static void exclude_insert(BertExclude *x, uint64_t h) {
+    if (2 * (x->n + 1) > x->cap) { /* keep it at most half full */
+        BertExclude old = *x;
+        x->cap = old.cap ? 2 * old.cap : 1024;
+        x->slot = xcalloc(x->cap, sizeof(uint64_t));
+        x->n = 0;
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.slot[i]) exclude_insert(x, old.slot[i]);
+        free(old.slot);
+    }
+    size_t i = (size_t)(h * 0x9E3779B97F4A7C15ULL >> 20) & (x->cap - 1);
+    while (x->slot[i] && x->slot[i] != h) i = (i + 1) & (x->cap - 1);
+    if (!x->slot[i]) x->slot[i] = h, x->n++;
+}
+
+static int exclude_has(const BertExclude *x, uint64_t h) {
+    if (!x->cap) return 0;
+    size_t i = (size_t)(h * 0x9E3779B97F4A7C15ULL >> 20) & (x->cap - 1);
+    while (x->slot[i]) {
+        if (x->slot[i] == h) return 1;
+        i = (i + 1) & (x->cap - 1);
+    }
+    return 0;
+}
+
+BertExclude *bert_exclude_load(const char *const *paths, int n, char *err) {
+    BertExclude *x = xcalloc(1, sizeof *x);
+    Squeezed q = {0};
+    for (int f = 0; f < n; f++) {
+        size_t len;
+        char *text = corpus_read(paths[f], &len, err);
+        if (!text) {
+            free(q.b), free(q.off), bert_exclude_free(x);
+            return NULL;
+        }
+        for (size_t p = 0; p < len;) {
+            size_t e = p;
+            while (e < len && text[e] != '\n') e++;
+            /* label<TAB>text[<TAB>text_b]: every column after the first; a line without a tab: all of it */
+            const char *tab = memchr(text + p, '\t', e - p);
+            for (size_t c = tab ? (size_t)(tab - text) + 1 : p; c < e;) {
+                size_t d = c;
+                while (d < e && text[d] != '\t') d++;
+                squeeze(&q, text + c, d - c);
+                for (size_t i = 0; i + EXCLUDE_RUN <= q.ncp; i++) exclude_insert(x, run_hash(&q, i));
+                c = d + 1;
+            }
+            p = e + 1;
+        }
+        free(text);
+    }
+    free(q.b), free(q.off);
+    return x;
+}
+
+void bert_exclude_free(BertExclude *x) {
+    if (x) free(x->slot), free(x);
+}
+
+int bert_exclude_hits(const BertExclude *x, const char *s, size_t n) {
+    if (!x || !x->n) return 0;
+    Squeezed q = {0};
+    squeeze(&q, s, n);
+    int hit = 0;
+    for (size_t i = 0; i + EXCLUDE_RUN <= q.ncp && !hit; i++) hit = exclude_has(x, run_hash(&q, i));
+    free(q.b), free(q.off);
+    return hit;
+}
+
 typedef struct {
     FILE *f;
     int any;
+    const BertExclude *ex;
+    BertCorpusStats *st;
 } SentOut;
 static void write_sentence(const char *s, size_t n, void *ctx) {
     SentOut *o = ctx;
+    if (bert_exclude_hits(o->ex, s, n)) {
+        o->st->dropped++, o->st->dropped_bytes += n;
+        return;
+    }
+    o->st->kept++;
     fwrite(s, 1, n, o->f);
     fputc('\n', o->f);
     o->any = 1;
 }
 
-int bert_corpus_join(const char *const *inputs, int n, int doc_lines, const char *out, char *err) {
+int bert_corpus_join(const char *const *inputs, int n, int doc_lines, const BertExclude *ex, const char *out,
+                     BertCorpusStats *st, char *err) {
+    BertCorpusStats dummy;
+    if (!st) st = &dummy;
+    memset(st, 0, sizeof *st);
     AtomicFile af;
     if (doc_lines < 1) doc_lines = 1;
     if (atomic_open(&af, out, err)) return -1;
@@ -131,7 +258,7 @@ int bert_corpus_join(const char *const *inputs, int n, int doc_lines, const char
             if (is_blank(text + p, q - p) && q < len) blank_mode = 1;
             p = q + 1;
         }
-        SentOut so = {af.f, 0};
+        SentOut so = {af.f, 0, ex, st};
         long lines = 0;
         for (size_t p = 0; p < len;) {
             size_t q = p;
@@ -263,12 +390,16 @@ int bert_stream_init(BertPairStream *s, const BertDocs *docs, int holdout_every,
     s->mask_prob = 0.15f;
     s->sp = *sp;
     s->seed = seed;
+    s->pool_size = BERT_POOL;
     rng_seed(&s->rng, seed);
     shuffle_epoch(s);
     return 0;
 }
 
 void bert_stream_free(BertPairStream *s) {
+    if (s->pool)
+        for (int i = 0; i < s->pool_size; i++) bert_example_free(&s->pool[i]);
+    free(s->pool), free(s->pool_order);
     free(s->doc_list), free(s->order);
     memset(s, 0, sizeof *s);
 }
@@ -365,21 +496,54 @@ void bert_stream_next_pair(BertPairStream *s, BertExample *e) {
     free(heap);
 }
 
+static void walk_state(const BertPairStream *s, char *buf, size_t n) {
+    snprintf(buf, n, "%" PRIu64 " %ld %d %d %" PRIu64, s->seed, s->epoch, s->pos, s->sent, s->rng.state);
+}
+
+/* pool_size examples in corpus order, masked, then an order to hand them out in */
+static void pool_fill(BertPairStream *s) {
+    if (s->pool_size < 1) s->pool_size = 1;
+    if (!s->pool) {
+        s->pool = xmalloc(sizeof(BertExample) * (size_t)s->pool_size);
+        for (int i = 0; i < s->pool_size; i++) bert_example_init(&s->pool[i], s->max_len);
+        s->pool_order = xmalloc(sizeof(int) * (size_t)s->pool_size);
+    }
+    walk_state(s, s->pool_state, sizeof s->pool_state);
+    for (int i = 0; i < s->pool_size; i++) {
+        bert_stream_next_pair(s, &s->pool[i]);
+        bert_mask_example(&s->pool[i], &s->sp, s->mask_prob, &s->rng);
+        s->pool_order[i] = i;
+    }
+    rng_shuffle(&s->rng, s->pool_order, (size_t)s->pool_size);
+    s->pool_n = s->pool_size, s->pool_next = 0;
+}
+
 void bert_stream_next(BertPairStream *s, BertExample *e) {
-    bert_stream_next_pair(s, e);
-    bert_mask_example(e, &s->sp, s->mask_prob, &s->rng);
+    if (s->pool_next >= s->pool_n) pool_fill(s);
+    const BertExample *p = &s->pool[s->pool_order[s->pool_next++]];
+    memcpy(e->tokens, p->tokens, sizeof(int) * (size_t)p->n);
+    memcpy(e->segs, p->segs, sizeof(int) * (size_t)p->n);
+    memcpy(e->mlm_pos, p->mlm_pos, sizeof(int) * (size_t)p->npred);
+    memcpy(e->mlm_target, p->mlm_target, sizeof(int) * (size_t)p->npred);
+    memcpy(e->mlm_kind, p->mlm_kind, sizeof(int) * (size_t)p->npred);
+    e->n = p->n, e->npred = p->npred, e->is_random = p->is_random;
 }
 
 void bert_stream_get_state(const BertPairStream *s, char *buf, size_t n) {
-    snprintf(buf, n, "%" PRIu64 " %ld %d %d %" PRIu64, s->seed, s->epoch, s->pos, s->sent, s->rng.state);
+    /* where the current pool began (a resume makes it again) and how much of it was used */
+    char walk[128];
+    if (s->pool_n) snprintf(buf, n, "%s %d", s->pool_state, s->pool_next);
+    else walk_state(s, walk, sizeof walk), snprintf(buf, n, "%s 0", walk);
 }
 
 int bert_stream_set_state(BertPairStream *s, const char *buf, char *err) {
     uint64_t seed, state;
     long epoch;
-    int pos, sent;
-    if (sscanf(buf, "%" SCNu64 " %ld %d %d %" SCNu64, &seed, &epoch, &pos, &sent, &state) != 5)
-        return set_err(err, "data position '%s' is not 'seed epoch pos sent rng'", buf);
+    int pos, sent, next;
+    if (sscanf(buf, "%" SCNu64 " %ld %d %d %" SCNu64 " %d", &seed, &epoch, &pos, &sent, &state, &next) != 6)
+        return set_err(err, "data position '%s' is not 'seed epoch pos sent rng poolnext'", buf);
+    if (next < 0 || next > s->pool_size)
+        return set_err(err, "data position '%s': place %d in a pool of %d examples", buf, next, s->pool_size);
     if (epoch < 0 || pos < 0 || pos >= s->ndocs || sent < 0)
         return set_err(err, "data position '%s' does not fit this corpus (%d documents): another corpus?", buf,
                        s->ndocs);
@@ -390,6 +554,8 @@ int bert_stream_set_state(BertPairStream *s, const char *buf, char *err) {
         return set_err(err, "data position '%s' does not fit this corpus: another corpus?", buf);
     s->sent = sent;
     s->rng.state = state;
+    s->pool_n = s->pool_next = 0;
+    if (next > 0) pool_fill(s), s->pool_next = next;
     return 0;
 }
 

@@ -2,9 +2,14 @@
 # bench_bert_fasttext.sh - chapter 07's fine-tuned BERT against fastText's supervised classifier
 # (Debian package `fasttext`) on exactly the same train/test splits (issue 8's second target).
 #   make bench-bert_fasttext      (or: BIN=bin bash bench/bench_bert_fasttext.sh, after make all)
-#   MODEL=DIR ...                 the pretrained model to fine-tune (default: out/07_bench_model,
-#                                 pretrained here first if it is missing, ~PRETRAIN_STEPS steps)
+#   MODEL=DIR ...                 the pretrained model to fine-tune (default: out/07_bert_full, the
+#                                 model of FULL=1 make demo-07; pretrained here first with the same
+#                                 recipe, 07_bert/recipe.sh, if it is missing: about 12 minutes)
 #   EPOCHS=N ...                  fine-tuning epochs for BERT (default 3); SECONDS_BUDGET=S instead
+#   LR=X ...                      BERT's peak fine-tuning rate, the same from both starts (default 3e-4)
+#   SETS="sms zh" ...             which data sets (default both)
+#   SIZES="0 2000" ...            training-set sizes of the four novels: 0 = all 20,000, N = the first
+#                                 N (the same N for fastText); pretraining matters most with few labels
 #
 # Splits: SMS spam: lines 5, 10, 15, ... of data/cls/sms-spam.tsv are the test set (awk 'NR%5==0',
 # the same as 'bert finetune --test-every 5'), the rest trains; four novels: the given
@@ -23,9 +28,12 @@ if ! command -v fasttext >/dev/null 2>&1; then
   exit 0
 fi
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
-MODEL=${MODEL:-out/07_bench_model}
+MODEL=${MODEL:-out/07_bert_full}
 EPOCHS=${EPOCHS:-3}
-PRETRAIN_STEPS=${PRETRAIN_STEPS:-1500}
+LR=${LR:-3e-4}
+SETS=${SETS:-sms zh}
+SIZES=${SIZES:-0 2000}
+source 07_bert/recipe.sh
 BUDGET=(--epochs "$EPOCHS")
 [ -n "${SECONDS_BUDGET:-}" ] && BUDGET=(--seconds "$SECONDS_BUDGET" --epochs 100)
 T=$(mktemp -d)
@@ -44,21 +52,23 @@ for s in train test; do
   ft_en < "$T/sms.$s.tsv" > "$T/sms.$s.ft"
   ft_zh < "$T/zh.$s.tsv" > "$T/zh.$s.ft"
 done
+for n in $SIZES; do # the first n training sentences of the novels (both programs read the same lines)
+  [ "$n" = 0 ] && continue
+  head -n "$n" "$T/zh.train.tsv" > "$T/zh$n.train.tsv"; head -n "$n" "$T/zh.train.ft" > "$T/zh$n.train.ft"
+  cp "$T/zh.test.tsv" "$T/zh$n.test.tsv"; cp "$T/zh.test.ft" "$T/zh$n.test.ft"
+done
 
 # ---- a pretrained model -------------------------------------------------------------------------------------
 if [ ! -f "$MODEL/config.json" ]; then
-  echo "pretraining $MODEL first ($PRETRAIN_STEPS steps; MODEL=DIR to use another model)"
-  cut -f2 "$T/zh.train.tsv" > "$T/zh.text"
-  cut -f2 "$T/sms.train.tsv" > "$T/sms.text"
-  "$BERT" corpus --inputs data/en/kjv.txt,data/zh/hongloumeng.txt,"$T/zh.text","$T/sms.text" --out "$T/corpus.txt" >&2
-  "$BERT" pretrain --corpus "$T/corpus.txt" --out "$MODEL" --layers 2 --hidden 128 --heads 2 --intermediate 512 \
-    --vocab-size 8000 --max-seq-len 64 --batch 32 --steps "$PRETRAIN_STEPS" --warmup $((PRETRAIN_STEPS / 10)) \
-    --lr 1e-3 >/dev/null
+  echo "pretraining $MODEL first, as FULL=1 make demo-07 does (MODEL=DIR to use another model)"
+  mkdir -p out
+  "$BERT" corpus --inputs "$(bert_corpus_inputs)" --out "$T/corpus.txt" --doc-lines 20 --exclude "$BERT_TEST_SET" >&2
+  "$BERT" pretrain --corpus "$T/corpus.txt" --out "$MODEL" "${BERT_FULL_SHAPE[@]}" "${BERT_FULL_TRAIN[@]}" --seed 1 >/dev/null
 fi
 
 echo "BERT ($MODEL, $(grep -o '"num_hidden_layers": [0-9]*' "$MODEL/config.json" | grep -o '[0-9]*$') layers, hidden" \
   "$(grep -o '"hidden_size": [0-9]*' "$MODEL/config.json" | grep -o '[0-9]*$'); fine-tuned ${BUDGET[*]}, batch 32," \
-  "max-seq-len 64) against fastText, same splits, $OMP_NUM_THREADS threads"
+  "max-seq-len 64, lr $LR from both starts) against fastText, same splits, $OMP_NUM_THREADS threads"
 
 # ft_run NAME ARGS...: train and test fastText, print "accuracy seconds"
 ft_run() {
@@ -73,7 +83,7 @@ ft_run() {
 bert_run() {
   local name=$1 init=$2 t0=$EPOCHREALTIME out
   out=$("$BERT" finetune --model "$MODEL" --init "$init" --train "$T/$name.train.tsv" --test "$T/$name.test.tsv" \
-          "${BUDGET[@]}" --batch 32 --max-seq-len 64 --lr 1e-4 --scratch-lr 3e-4 --quiet 2>/dev/null)
+          "${BUDGET[@]}" --batch 32 --max-seq-len 64 --lr "$LR" --scratch-lr "$LR" --quiet 2>/dev/null)
   local acc f1
   acc=$(echo "$out" | sed -n 's/^accuracy=//p')
   f1=$(echo "$out" | sed -n 's/.*macro F1 \([0-9.]*\).*/\1/p' | tail -n 1)
@@ -81,8 +91,13 @@ bert_run() {
 }
 
 printf '\n%-12s %-38s %9s %9s %8s\n' "set" "classifier" "accuracy" "macro-F1" "seconds"
-for name in sms zh; do
-  label=$([ $name = sms ] && echo "SMS spam" || echo "four novels")
+names=""
+for set in $SETS; do
+  if [ "$set" = zh ]; then for n in $SIZES; do names="$names zh$([ "$n" = 0 ] || echo "$n")"; done
+  else names="$names $set"; fi
+done
+for name in $names; do
+  case $name in sms) label="SMS spam" ;; zh) label="four novels" ;; *) label="novels ${name#zh}" ;; esac
   read -r fa ft <<< "$(ft_run $name)"
   printf '%-12s %-38s %9s %9s %8s\n' "$label" "fastText (defaults)" "$fa" "-" "$ft"
   read -r fa2 ft2 <<< "$(ft_run $name -epoch 25 -lr 0.5 -wordNgrams 2)"

@@ -87,6 +87,59 @@ START_TEST(lines_without_tokens_are_dropped) {
 }
 END_TEST
 
+static void write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+START_TEST(exclude_keeps_test_sentences_out_of_the_corpus) {
+    /* The test set cuts its sentences elsewhere than the corpus does ("“" starts one; another runs
+     * over two corpus sentences): a shared run of 8 characters, white space ignored, is enough. */
+    char *test = temp_path(".tsv"), *novel = temp_path(".txt"), *out = temp_path(".txt");
+    write_text(test, "a\t”众军见了，无不惊畏，不敢追赶。\n"
+                     "b\t他 说 道 ： 今 日 天 气 甚 好\n"
+                     "c\tleft\t宝玉听了，忙笑道：你们只管去罢。我便来了，你们先走\n");
+    write_text(novel, "    众将大喜。“众军见了，无不惊畏，不敢追赶。”次日收兵。\n\n"
+                      "他说道：今日天气甚好。何不出游？\n\n"
+                      "宝玉听了，忙笑道：你们只管去罢。我便来了，你们先走一步。\n\n"
+                      "话说天下大势，分久必合，合久必分。\n");
+    char err[ERR_LEN];
+    const char *xs[] = {test};
+    BertExclude *ex = bert_exclude_load(xs, 1, err);
+    ck_assert_msg(ex != NULL, "%s", err);
+    ck_assert(bert_exclude_hits(ex, "众军见了，无不惊畏，不敢追赶", strlen("众军见了，无不惊畏，不敢追赶")));
+    ck_assert(bert_exclude_hits(ex, "众军见了，无不惊", strlen("众军见了，无不惊")));
+    ck_assert(!bert_exclude_hits(ex, "众军见了，无不", strlen("众军见了，无不"))); /* 7 characters are not enough */
+    ck_assert(!bert_exclude_hits(ex, "a\tb", 3)); /* the label column is not a text */
+    const char *ins[] = {novel};
+    BertCorpusStats st;
+    int docs = bert_corpus_join(ins, 1, 20, ex, out, &st, err);
+    ck_assert_msg(docs >= 0, "%s", err);
+    size_t len;
+    char *got = read_file(out, &len, err);
+    ck_assert_msg(got != NULL, "%s", err);
+    ck_assert_msg(!strstr(got, "不敢追赶") && !strstr(got, "天气甚好") && !strstr(got, "只管去罢") &&
+                      !strstr(got, "先走一步"), "a test sentence is still in the corpus:\n%s", got);
+    ck_assert_msg(strstr(got, "众将大喜。") && strstr(got, "次日收兵。") && strstr(got, "何不出游？") &&
+                      strstr(got, "分久必合，合久必分。"), "a sentence that is not in the test set was lost:\n%s", got);
+    ck_assert_int_eq(st.dropped, 4);
+    ck_assert_int_eq(st.kept, 4);
+    /* without the exclusion everything stays */
+    ck_assert_int_ge(bert_corpus_join(ins, 1, 20, NULL, out, &st, err), 0);
+    ck_assert_int_eq(st.dropped, 0);
+    ck_assert_int_eq(st.kept, 8);
+    const char *missing[] = {"/nonexistent/test.tsv"};
+    ck_assert_ptr_null(bert_exclude_load(missing, 1, err));
+    ck_assert_msg(strstr(err, "/nonexistent/test.tsv") != NULL, "%s", err);
+    bert_exclude_free(ex);
+    free(got);
+    remove(test), remove(novel), remove(out);
+    free(test), free(novel), free(out);
+}
+END_TEST
+
 /* A synthetic corpus in which every token says where it comes from: document d, sentence s,
  * token k -> id 5 + d*1000 + s*20 + k. Sentence lengths vary from 1 to 19. */
 enum { TOY_DOCS = 40, TOY_V = 5 + TOY_DOCS * 1000 };
@@ -336,8 +389,29 @@ START_TEST(stream_state_round_trip_and_holdout) {
         ck_assert_int_eq(e.n, n[i]);
         ck_assert_mem_eq(e.tokens, first[i], sizeof(int) * (size_t)e.n);
     }
+    /* a resume in the middle of a pool: the pool is made again and the rest handed out the same */
+    bert_stream_get_state(&s2, state, sizeof state);
+    int docs_seen[TOY_DOCS] = {0}, distinct = 0;
+    for (int i = 0; i < 20; i++) {
+        bert_stream_next(&s2, &e);
+        memcpy(first[i], e.tokens, sizeof(int) * (size_t)e.n), n[i] = e.n;
+        if (!docs_seen[tok_doc(e.tokens[1])]++) distinct++;
+    }
+    /* the pool mixes documents: 20 consecutive examples from many of the 32 training documents (in
+     * corpus order they would come from a handful) */
+    ck_assert_msg(distinct >= 10, "20 examples from only %d documents", distinct);
+    BertPairStream s3;
+    ck_assert_int_eq(bert_stream_init(&s3, &D, 5, 0, 48, &TOY_SP, 7, err), 0);
+    ck_assert_int_eq(bert_stream_set_state(&s3, state, err), 0);
+    for (int i = 0; i < 20; i++) {
+        bert_stream_next(&s3, &e);
+        ck_assert_int_eq(e.n, n[i]);
+        ck_assert_mem_eq(e.tokens, first[i], sizeof(int) * (size_t)e.n);
+    }
+    bert_stream_free(&s3);
     ck_assert_int_eq(bert_stream_set_state(&s2, "1 2 3", err), -1);
-    ck_assert_int_eq(bert_stream_set_state(&s2, "1 0 9999 0 5", err), -1);
+    ck_assert_int_eq(bert_stream_set_state(&s2, "1 0 9999 0 5 0", err), -1);
+    ck_assert_int_eq(bert_stream_set_state(&s2, "1 0 0 0 5 99999", err), -1);
     bert_example_free(&e);
     bert_stream_free(&s), bert_stream_free(&s2), bert_stream_free(&h);
     bert_docs_free(&D);
@@ -544,6 +618,7 @@ Suite *bert_pretrain_suite(void) {
     tcase_add_test(tc, documents_split_on_blank_lines);
     tcase_add_test(tc, documents_of_fixed_lines_without_blank_lines);
     tcase_add_test(tc, lines_without_tokens_are_dropped);
+    tcase_add_test(tc, exclude_keeps_test_sentences_out_of_the_corpus);
     tcase_add_test(tc, pairs_are_well_formed_and_balanced);
     tcase_add_test(tc, pair_length_does_not_reveal_nsp);
     tcase_add_test(tc, truncation_cuts_the_longer_side);
