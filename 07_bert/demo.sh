@@ -73,7 +73,7 @@ banner "C25: fine-tuning from [CLS]: the pretrained model against random weights
 # the default: a short budget on 2,000 of the novels' sentences; FULL=1: the whole sets, 3 epochs, the
 # settings of bench/bench_bert_fasttext.sh (which puts fastText beside them)
 FTZ=(--train-limit 2000 --test-limit 1000 --steps 150 --max-seq-len 64 --lr 3e-4 --scratch-lr 3e-4)
-if [ -n "$FULL" ]; then FT=(--epochs 3 --max-seq-len 64 --lr 1e-4 --scratch-lr 3e-4); FTC25=(--epochs 3 --max-seq-len 64 --lr 1e-4 --scratch-lr 3e-4)
+if [ -n "$FULL" ]; then FT=(--epochs 3 --max-seq-len 64 --lr 3e-4 --scratch-lr 3e-4); FTC25=("${FT[@]}")
 else FT=(--steps 200 --max-seq-len 64 --lr 3e-4 --scratch-lr 3e-4); FTC25=("${FTZ[@]}"); fi
 run "$BIN/bert" finetune --model "$M" --init both --train data/cls/sms-spam.tsv --test-every 5 "${FT[@]}" \
     --quiet --out out/07_sms
