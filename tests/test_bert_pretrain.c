@@ -358,6 +358,23 @@ START_TEST(masking_statistics) {
 }
 END_TEST
 
+/* A stream started elsewhere and set to state gives the 20 examples recorded in first/n. */
+static void expect_resumed(const BertDocs *D, const char *state, int first[20][48], const int *n, uint64_t seed) {
+    BertPairStream r;
+    BertExample e;
+    char err[ERR_LEN];
+    ck_assert_int_eq(bert_stream_init(&r, D, 5, 0, 48, &TOY_SP, seed, err), 0);
+    ck_assert_msg(bert_stream_set_state(&r, state, err) == 0, "%s", err);
+    bert_example_init(&e, 48);
+    for (int i = 0; i < 20; i++) {
+        bert_stream_next(&r, &e);
+        ck_assert_int_eq(e.n, n[i]);
+        ck_assert_mem_eq(e.tokens, first[i], sizeof(int) * (size_t)e.n);
+    }
+    bert_example_free(&e);
+    bert_stream_free(&r);
+}
+
 START_TEST(stream_state_round_trip_and_holdout) {
     BertDocs D;
     toy_corpus(&D, 3);
@@ -381,34 +398,21 @@ START_TEST(stream_state_round_trip_and_holdout) {
         bert_stream_next(&s, &e);
         memcpy(first[i], e.tokens, sizeof(int) * (size_t)e.n), n[i] = e.n;
     }
-    BertPairStream s2;
-    ck_assert_int_eq(bert_stream_init(&s2, &D, 5, 0, 48, &TOY_SP, 999, err), 0);
-    ck_assert_int_eq(bert_stream_set_state(&s2, state, err), 0);
-    for (int i = 0; i < 20; i++) {
-        bert_stream_next(&s2, &e);
-        ck_assert_int_eq(e.n, n[i]);
-        ck_assert_mem_eq(e.tokens, first[i], sizeof(int) * (size_t)e.n);
-    }
+    expect_resumed(&D, state, first, n, 999);
     /* a resume in the middle of a pool: the pool is made again and the rest handed out the same */
-    bert_stream_get_state(&s2, state, sizeof state);
+    bert_stream_get_state(&s, state, sizeof state);
     int docs_seen[TOY_DOCS] = {0}, distinct = 0;
     for (int i = 0; i < 20; i++) {
-        bert_stream_next(&s2, &e);
+        bert_stream_next(&s, &e);
         memcpy(first[i], e.tokens, sizeof(int) * (size_t)e.n), n[i] = e.n;
         if (!docs_seen[tok_doc(e.tokens[1])]++) distinct++;
     }
     /* the pool mixes documents: 20 consecutive examples from many of the 32 training documents (in
      * corpus order they would come from a handful) */
     ck_assert_msg(distinct >= 10, "20 examples from only %d documents", distinct);
-    BertPairStream s3;
-    ck_assert_int_eq(bert_stream_init(&s3, &D, 5, 0, 48, &TOY_SP, 7, err), 0);
-    ck_assert_int_eq(bert_stream_set_state(&s3, state, err), 0);
-    for (int i = 0; i < 20; i++) {
-        bert_stream_next(&s3, &e);
-        ck_assert_int_eq(e.n, n[i]);
-        ck_assert_mem_eq(e.tokens, first[i], sizeof(int) * (size_t)e.n);
-    }
-    bert_stream_free(&s3);
+    expect_resumed(&D, state, first, n, 7);
+    BertPairStream s2;
+    ck_assert_int_eq(bert_stream_init(&s2, &D, 5, 0, 48, &TOY_SP, 999, err), 0);
     ck_assert_int_eq(bert_stream_set_state(&s2, "1 2 3", err), -1);
     ck_assert_int_eq(bert_stream_set_state(&s2, "1 0 9999 0 5 0", err), -1);
     ck_assert_int_eq(bert_stream_set_state(&s2, "1 0 0 0 5 99999", err), -1);
