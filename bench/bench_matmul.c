@@ -27,6 +27,7 @@
 #endif
 
 #include "matmul.h"
+#include "platform.h"
 #include "util.h"
 
 typedef void (*MatmulFn)(int, int, int, int, int, float, const float *, int, const float *, int,
@@ -40,11 +41,6 @@ static void blas_sgemm(int transA, int transB, int M, int N, int K, float alpha,
 }
 #endif
 
-static double now_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static void set_threads(int n) {
 #ifdef _OPENMP
@@ -132,8 +128,9 @@ int main(int argc, char **argv) {
     matmul_fast_blocking(&mr, &nr, &mc, &kc, &nc);
     printf("matmul benchmark: C = A @ B, float32, GFLOP/s (best of several runs)%s\n",
            quick ? ", --quick" : "");
-    printf("own kernel: tile %dx%d, blocks mc=%d kc=%d nc=%d; all threads = %d; OpenBLAS: %s\n", mr,
-           nr, mc, kc, nc, all_threads,
+    printf("CPU: %s (runs: %s)\n", cpu_model_name(), matmul_isa_list());
+    printf("own kernel: %s, tile %dx%d, blocks mc=%d kc=%d nc=%d; all threads = %d; OpenBLAS: %s\n",
+           matmul_isa(), mr, nr, mc, kc, nc, all_threads,
 #ifdef HAVE_OPENBLAS
            "linked"
 #else

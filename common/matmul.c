@@ -12,16 +12,21 @@
  *      block of A in L2, one KC x NR sliver of B in L1 while the kernel sweeps A past it.
  * OpenMP splits the blocks of C (rows, and columns when there are few rows) between threads; each
  * block is written by exactly one thread.
- * What it leaves out: intrinsics or assembly (the plain C kernel already runs at 90-100% of
- * OpenBLAS's AVX2 kernel when built for AVX2, and about 1.8x that with AVX-512: see
- * bench/bench_matmul.c), run-time CPU dispatch (the tile is fixed at compile time by the -march
- * flags), and any precision other than float32.
+ * The micro-kernel and the packing are plain C in matmul_kernel.h, compiled once per instruction
+ * set (here for the build's own flags, in matmul_x86.c for AVX2 and AVX-512); the first call picks
+ * the widest one the CPU has and sizes the blocks from the caches it reports, so one binary built
+ * for plain x86-64 is as fast as one built with -march=native.
+ * What it leaves out: intrinsics or assembly (the plain C kernel runs at 0.9-1.0x OpenBLAS's
+ * AVX2 kernel: see bench/bench_matmul.c), and any precision other than float32.
  */
 #include "matmul.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -30,6 +35,8 @@
 #include <cblas.h>
 #endif
 
+#include "matmul_internal.h"
+#include "platform.h"
 #include "util.h"
 
 /* "#pragma X" only when compiled with OpenMP: gcc -Wall warns about every ignored omp pragma. */
@@ -38,83 +45,6 @@
 #else
 #define OMP(x)
 #endif
-
-/* ---- tile and block sizes ------------------------------------------------------------------- */
-/* The micro-kernel's accumulators (MR*NR floats) must fit in the vector registers with room for
- * the NR/VEC vectors of one row of B and a broadcast of A: AVX-512 has 32 registers of 16 floats
- * (12x32 tile: 24 accumulators), AVX2 16 registers of 8 floats (4x24: 12 accumulators; the
- * textbook 6x16 measured half as fast here, gcc and clang both spill with it), SSE/NEON 16+
- * registers of 4 floats (6x8: 12 accumulators). Measured with bench/bench_matmul.c. */
-#if defined(__AVX512F__)
-#define MR_DEFAULT 12
-#define NR_DEFAULT 32
-#elif defined(__AVX__)
-#define MR_DEFAULT 4
-#define NR_DEFAULT 24
-#else
-#define MR_DEFAULT 6
-#define NR_DEFAULT 8
-#endif
-/* -DMATMUL_MR=... etc. override them (used to tune; see bench/bench_matmul.c). */
-#ifdef MATMUL_MR
-#define MR MATMUL_MR
-#else
-#define MR MR_DEFAULT
-#endif
-#ifdef MATMUL_NR
-#define NR MATMUL_NR
-#else
-#define NR NR_DEFAULT
-#endif
-/* KC: depth of one packed block; KC*NR floats of B (32 KiB for 256x32) stay in L1.
- * MC: rows of A packed at once; MC*KC floats (96 KiB for 96x256) stay in L2.
- * NC: columns of B packed at once; KC*NC floats (4 MiB) in the last-level cache. */
-#ifndef MATMUL_KC
-#define MATMUL_KC 256
-#endif
-#ifndef MATMUL_MC
-#define MATMUL_MC 96
-#endif
-#ifndef MATMUL_NC
-#define MATMUL_NC 4096
-#endif
-#define KC MATMUL_KC
-#define MC_MAX (((MATMUL_MC + MR - 1) / MR) * MR)
-#define NC (((MATMUL_NC + NR - 1) / NR) * NR)
-/* Below this many multiply-adds (M*N*K) a parallel region costs more than it saves. */
-#define PARALLEL_MIN_WORK (64LL * 64 * 64)
-
-/* MR <= 16: the kernel's row loop is unrolled with "GCC unroll 16" below */
-_Static_assert(MR >= 1 && MR <= 16 && NR >= 1 && KC >= 1, "tile sizes out of range");
-
-/* Fused multiply-add where the hardware has one: gcc in ISO C mode (-std=c11) never contracts
- * a*b+c into an FMA by itself (-ffp-contract=off), which would halve the kernel's speed; it says
- * fmaf is a single instruction by defining __FP_FAST_FMAF. (clang does not define it, but fuses
- * a*b+c within one expression by default.) An FMA rounds once, so it is at least as accurate. */
-#if defined(__FP_FAST_FMAF)
-#define MADD(a, b, c) fmaf((a), (b), (c))
-#else
-#define MADD(a, b, c) ((a) * (b) + (c))
-#endif
-
-/* Unroll the kernel's row loop completely. Without it gcc 12 sometimes interchanges the row and
- * depth loops, and the accumulators go back to memory on every step. */
-#if defined(__GNUC__)
-#define UNROLL_ROWS _Pragma("GCC unroll 16")
-#else
-#define UNROLL_ROWS
-#endif
-
-/* Keep the micro-kernel a function of its own: inlined into the OpenMP region, clang 14 stops
- * keeping the accumulators in registers. The call costs nothing next to its KC-deep loop. */
-#if defined(__GNUC__)
-#define NOINLINE __attribute__((noinline))
-#else
-#define NOINLINE
-#endif
-
-static int min_int(int a, int b) { return a < b ? a : b; }
-static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 /* ---- argument checks, shared by every backend --------------------------------------------- */
 static void check_args(const char *fn, int transA, int transB, int M, int N, int K, int lda,
@@ -162,93 +92,141 @@ void matmul_naive(int transA, int transB, int M, int N, int K, float alpha, cons
     }
 }
 
-/* ---- packing -------------------------------------------------------------------------------- */
-/* Rows [i0, i0+mc) and depth [p0, p0+kc) of op(A), as ceil(mc/MR) panels one after another; panel
- * r holds element (row r*MR+i, depth p) at [p*MR + i]. Rows past mc are zero. */
-static void pack_A(int transA, const float *A, int lda, int i0, int p0, int mc, int kc,
-                   float *restrict Ap) {
-    for (int ir = 0; ir < mc; ir += MR) {
-        int mr = min_int(MR, mc - ir);
-        float *dst = Ap + (ptrdiff_t)ir * kc;
-        if (!transA) { /* A(i,p) = A[i*lda + p]: read along rows */
-            for (int i = 0; i < mr; i++) {
-                const float *src = A + (ptrdiff_t)(i0 + ir + i) * lda + p0;
-                for (int p = 0; p < kc; p++) dst[p * MR + i] = src[p];
-            }
-            for (int i = mr; i < MR; i++)
-                for (int p = 0; p < kc; p++) dst[p * MR + i] = 0.0f;
-        } else { /* A(i,p) = A[p*lda + i] */
-            for (int p = 0; p < kc; p++) {
-                const float *src = A + (ptrdiff_t)(p0 + p) * lda + i0 + ir;
-                for (int i = 0; i < mr; i++) dst[p * MR + i] = src[i];
-                for (int i = mr; i < MR; i++) dst[p * MR + i] = 0.0f;
-            }
-        }
-    }
+/* ---- the default micro-kernel -------------------------------------------------------------- */
+/* matmul_kernel.h holds the packing and the micro-kernel, written once; here it is compiled for
+ * whatever the build targets (plain x86-64 = SSE2, or -march=native, or another architecture);
+ * matmul_x86.c compiles the same C again for AVX2 and AVX-512, and choose_kernel() below takes
+ * the widest the CPU has. The accumulators (MR*NR floats) must fit in the vector registers with
+ * room for one row of B and a broadcast of A: 16 registers of 4 floats (SSE, NEON): 6x8, 12
+ * accumulators; with AVX2 or AVX-512 in the build flags, the tiles of matmul_x86.c. */
+#if defined(__AVX512F__)
+#define MK_MR 12
+#define MK_NR 32
+#elif defined(__AVX__)
+#define MK_MR 4
+#define MK_NR 24
+#else
+#define MK_MR 6
+#define MK_NR 8
+#endif
+#define MK_NAME(x) x##_default
+#define MK_TARGET
+#if defined(__FP_FAST_FMAF) || defined(__FMA__) || defined(__aarch64__)
+#define MK_FMA 1
+#else
+#define MK_FMA 0
+#endif
+#include "matmul_kernel.h"
+
+static const MatmulKernel kernel_generic = {"generic", MK_MR, MK_NR, pack_a_default,
+                                            pack_b_default, kernel_default};
+
+/* Below this many multiply-adds (M*N*K) a parallel region costs more than it saves. */
+#define PARALLEL_MIN_WORK (64LL * 64 * 64)
+
+static int min_int(int a, int b) { return a < b ? a : b; }
+static int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+/* ---- choosing the kernel and the blocks ------------------------------------------------------ */
+/* Once per process: the widest kernel the CPU runs (or the one NLP_ISA names: generic, avx2,
+ * avx512, for tests and benchmarks), and cache blocks sized from the caches it reports:
+ *   KC: depth of one packed block, so that one KC x NR sliver of B fills about 3/4 of L1 (256 for
+ *       AVX2's 4x24 tile in 32 KiB: measured best of 128-384 on a Zen 2 with bench_matmul);
+ *   MC: rows of A packed at once, an MC x KC block taking about half of L2;
+ *   NC: columns of B packed at once, a KC x NC block taking about half the last-level cache's
+ *       share of one core (the block is shared by the threads, the cache by the cores). */
+typedef struct {
+    const MatmulKernel *k;
+    int mc, kc, nc;
+} Blocking;
+static Blocking blocking;
+static pthread_once_t blocking_once = PTHREAD_ONCE_INIT;
+
+static const MatmulKernel *kernel_named(const char *isa) {
+    const CpuFeatures *f = cpu_features();
+    if (strcmp(isa, "generic") == 0) return &kernel_generic;
+    if (strcmp(isa, "avx2") == 0) return f->avx2_fma ? matmul_kernel_avx2() : NULL;
+    if (strcmp(isa, "avx512") == 0) return f->avx512 ? matmul_kernel_avx512() : NULL;
+    return NULL;
 }
 
-/* Columns [j0, j0+nr) and depth [p0, p0+kc) of op(B) as one panel: element (depth p, column j)
- * at [p*NR + j]. Columns nr..NR-1 are zero. */
-static void pack_B_panel(int transB, const float *B, int ldb, int p0, int j0, int kc, int nr,
-                         float *restrict dst) {
-    if (!transB) { /* B(p,j) = B[p*ldb + j] */
-        for (int p = 0; p < kc; p++) {
-            const float *src = B + (ptrdiff_t)(p0 + p) * ldb + j0;
-            for (int j = 0; j < nr; j++) dst[p * NR + j] = src[j];
-            for (int j = nr; j < NR; j++) dst[p * NR + j] = 0.0f;
-        }
-    } else { /* B(p,j) = B[j*ldb + p] */
-        for (int j = 0; j < nr; j++) {
-            const float *src = B + (ptrdiff_t)(j0 + j) * ldb + p0;
-            for (int p = 0; p < kc; p++) dst[p * NR + j] = src[p];
-        }
-        for (int j = nr; j < NR; j++)
-            for (int p = 0; p < kc; p++) dst[p * NR + j] = 0.0f;
-    }
+static int clamp_int(long v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : (int)v; }
+
+static void set_blocking(const MatmulKernel *k) {
+    size_t l1 = cpu_cache_bytes(1), l2 = cpu_cache_bytes(2), l3 = cpu_cache_bytes(3);
+    if (l1 == 0) l1 = 32 << 10; /* what nearly every x86-64 and ARM core of the last decade has */
+    if (l2 == 0) l2 = 512 << 10;
+    if (l3 == 0) l3 = 8 << 20;
+    int cores = num_threads() > 0 ? num_threads() : 1;
+    long kc = (long)(l1 * 3 / 4 / (sizeof(float) * (size_t)k->nr));
+    kc = clamp_int(kc / 16 * 16, 64, 512);
+    long mc = (long)(l2 / 2 / (sizeof(float) * (size_t)kc));
+    mc = clamp_int(mc / k->mr * k->mr, k->mr, 64 * k->mr);
+    long nc = (long)(l3 / (size_t)cores / 2 / (sizeof(float) * (size_t)kc));
+    nc = clamp_int(nc / k->nr * k->nr, 8 * k->nr, 1024 * k->nr);
+    blocking = (Blocking){k, (int)mc, (int)kc, (int)nc};
 }
 
-/* ---- the micro-kernel ----------------------------------------------------------------------- */
-/* c (mr x nr, row stride ldc) = alpha * a_panel (MR x kc) * b_panel (kc x NR) + beta * c, with
- * only the top-left mr x nr of the full tile stored. The accumulator array has constant bounds
- * and every loop over it is unrolled, so gcc and clang keep it in MR*NR/VEC vector registers and
- * turn the j loop into vector FMAs with one broadcast of a[i]. */
-NOINLINE static void micro_kernel(int kc, const float *restrict a, const float *restrict b,
-                                  float *restrict c, ptrdiff_t ldc, int mr, int nr, float alpha,
-                                  float beta) {
-    float acc[MR][NR] = {{0.0f}};
-    for (int p = 0; p < kc; p++) {
-        UNROLL_ROWS
-        for (int i = 0; i < MR; i++) {
-            float ai = a[i];
-            for (int j = 0; j < NR; j++) acc[i][j] = MADD(ai, b[j], acc[i][j]);
-        }
-        a += MR;
-        b += NR;
-    }
-    if (mr == MR && nr == NR) { /* the common case, with constant bounds so it vectorises */
-        for (int i = 0; i < MR; i++) {
-            float *ci = c + i * ldc;
-            if (beta == 0.0f)
-                for (int j = 0; j < NR; j++) ci[j] = alpha * acc[i][j];
-            else
-                for (int j = 0; j < NR; j++) ci[j] = alpha * acc[i][j] + beta * ci[j];
-        }
+static void choose_kernel(void) {
+    const char *want = getenv("NLP_ISA");
+    const MatmulKernel *k = NULL;
+    if (want && *want) {
+        k = kernel_named(want);
+        if (!k)
+            die("NLP_ISA=%s: not an instruction set this CPU (%s) runs; the choices are generic, "
+                "avx2, avx512 (this one runs: %s)",
+                want, cpu_model_name(), matmul_isa_list());
     } else {
-        for (int i = 0; i < mr; i++) {
-            float *ci = c + i * ldc;
-            for (int j = 0; j < nr; j++)
-                ci[j] = beta == 0.0f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * ci[j];
-        }
+        k = kernel_named("avx512");
+        if (!k) k = kernel_named("avx2");
+        if (!k) k = &kernel_generic;
     }
+    set_blocking(k);
+}
+
+static const Blocking *get_blocking(void) {
+    pthread_once(&blocking_once, choose_kernel);
+    return &blocking;
+}
+
+const char *matmul_isa(void) { return get_blocking()->k->isa; }
+
+const char *matmul_isa_list(void) {
+    static char list[64];
+    snprintf(list, sizeof list, "generic%s%s", kernel_named("avx2") ? " avx2" : "",
+             kernel_named("avx512") ? " avx512" : "");
+    return list;
+}
+
+int matmul_set_isa(const char *isa) {
+    get_blocking(); /* so that a later first call does not undo this */
+    const MatmulKernel *k = kernel_named(isa);
+    if (!k) return -1;
+    set_blocking(k);
+    return 0;
+}
+
+void matmul_fast_blocking(int *mr, int *nr, int *mc, int *kc, int *nc) {
+    const Blocking *b = get_blocking();
+    *mr = b->k->mr, *nr = b->k->nr, *mc = b->mc, *kc = b->kc, *nc = b->nc;
 }
 
 /* ---- the blocked driver --------------------------------------------------------------------- */
-static float *alloc_aligned_floats(size_t n) {
+/* The packing buffers live as long as the thread that uses them and only grow: the models call
+ * matmul thousands of times a second with the same shapes, and a fresh aligned_alloc per call
+ * (page faults on every first touch) cost up to a tenth of a small multiply. */
+static _Thread_local float *tls_a, *tls_b;
+static _Thread_local size_t tls_a_cap, tls_b_cap;
+
+static float *grow_buffer(float **buf, size_t *cap, size_t n) {
+    if (n <= *cap) return *buf;
     size_t bytes = xmul(n, sizeof(float));
     bytes = (bytes + 63) / 64 * 64; /* aligned_alloc wants a multiple of the alignment */
-    float *p = aligned_alloc(64, bytes ? bytes : 64);
-    if (!p) die("matmul_fast: out of memory allocating a %zu-byte packing buffer", bytes);
-    return p;
+    free(*buf);
+    *buf = aligned_alloc(64, bytes);
+    if (!*buf) die("matmul_fast: out of memory allocating a %zu-byte packing buffer", bytes);
+    *cap = bytes / sizeof(float);
+    return *buf;
 }
 
 void matmul_fast(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
@@ -259,12 +237,17 @@ void matmul_fast(int transA, int transB, int M, int N, int K, float alpha, const
         scale_c(M, N, beta, C, ldc);
         return;
     }
-    /* Row blocks of (nearly) equal height, a multiple of MR, at most MC_MAX. */
-    int mblocks = ceil_div(M, MC_MAX);
+    const Blocking *bl = get_blocking();
+    const MatmulKernel *k = bl->k;
+    const int MR = k->mr, NR = k->nr, KC = bl->kc, NC = bl->nc;
+    /* Row blocks of (nearly) equal height, a multiple of MR, at most MC. */
+    int mblocks = ceil_div(M, bl->mc);
     int mc_step = ceil_div(ceil_div(M, mblocks), MR) * MR;
     mblocks = ceil_div(M, mc_step);
     int nc_max = min_int(N, NC), kc_max = min_int(K, KC);
-    float *Bp = alloc_aligned_floats((size_t)kc_max * (size_t)(ceil_div(nc_max, NR) * NR));
+    /* B's block is shared by the threads of this call: the calling thread's buffer */
+    float *Bp = grow_buffer(&tls_b, &tls_b_cap,
+                            (size_t)kc_max * (size_t)(ceil_div(nc_max, NR) * NR));
 
     OMP(omp parallel if ((long long)M * N * K >= PARALLEL_MIN_WORK))
     {
@@ -272,7 +255,7 @@ void matmul_fast(int transA, int transB, int M, int N, int K, float alpha, const
 #ifdef _OPENMP
         nthreads = omp_get_num_threads();
 #endif
-        float *Ap = alloc_aligned_floats((size_t)mc_step * (size_t)kc_max);
+        float *Ap = grow_buffer(&tls_a, &tls_a_cap, (size_t)mc_step * (size_t)kc_max);
         for (int jc = 0; jc < N; jc += NC) {
             int nc = min_int(NC, N - jc);
             int npanels = ceil_div(nc, NR);
@@ -285,8 +268,8 @@ void matmul_fast(int transA, int transB, int M, int N, int K, float alpha, const
                 float beta_block = pc == 0 ? beta : 1.0f;
                 OMP(omp for schedule(static))
                 for (int q = 0; q < npanels; q++)
-                    pack_B_panel(transB, B, ldb, pc, jc + q * NR, kc, min_int(NR, nc - q * NR),
-                                 Bp + (ptrdiff_t)q * NR * kc);
+                    k->pack_b(transB, B, ldb, pc, jc + q * NR, kc, min_int(NR, nc - q * NR),
+                              Bp + (ptrdiff_t)q * NR * kc);
                 /* (the implicit barrier: Bp is complete before anyone reads it) */
                 OMP(omp for schedule(dynamic, 1))
                 for (int item = 0; item < mblocks * nsplit; item++) {
@@ -294,25 +277,19 @@ void matmul_fast(int transA, int transB, int M, int N, int K, float alpha, const
                     int mc = min_int(mc_step, M - ic);
                     int q0 = (int)((long)npanels * piece / nsplit);
                     int q1 = (int)((long)npanels * (piece + 1) / nsplit);
-                    pack_A(transA, A, lda, ic, pc, mc, kc, Ap);
+                    k->pack_a(transA, A, lda, ic, pc, mc, kc, Ap);
                     for (int q = q0; q < q1; q++) {
                         int jr = q * NR, nr = min_int(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR)
-                            micro_kernel(kc, Ap + (ptrdiff_t)ir * kc, Bp + (ptrdiff_t)jr * kc,
-                                         C + (ptrdiff_t)(ic + ir) * ldc + jc + jr, ldc,
-                                         min_int(MR, mc - ir), nr, alpha, beta_block);
+                            k->kernel(kc, Ap + (ptrdiff_t)ir * kc, Bp + (ptrdiff_t)jr * kc,
+                                      C + (ptrdiff_t)(ic + ir) * ldc + jc + jr, ldc,
+                                      min_int(MR, mc - ir), nr, alpha, beta_block);
                     }
                 }
                 /* (the implicit barrier: nobody still reads Bp when the next block is packed) */
             }
         }
-        free(Ap);
     }
-    free(Bp);
-}
-
-void matmul_fast_blocking(int *mr, int *nr, int *mc, int *kc, int *nc) {
-    *mr = MR, *nr = NR, *mc = MC_MAX, *kc = KC, *nc = NC;
 }
 
 /* ---- the dispatcher ------------------------------------------------------------------------- */
@@ -320,6 +297,15 @@ void matmul(int transA, int transB, int M, int N, int K, float alpha, const floa
             const float *B, int ldb, float beta, float *C, int ldc) {
 #ifdef USE_OPENBLAS
     check_args("matmul", transA, transB, M, N, K, lda, ldb, ldc);
+#ifdef _OPENMP
+    /* Inside a parallel region (attention's per-head products: one per thread at a time) the
+     * threads are already busy, and Debian's OpenBLAS (its pthreads build) would start threads of
+     * its own on top of OpenMP's: there the project's kernel runs, on the calling thread alone. */
+    if (omp_in_parallel()) {
+        matmul_fast(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+#endif
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
                 transB ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 #else

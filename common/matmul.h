@@ -19,9 +19,10 @@
  * Three implementations, same arguments:
  *   matmul_naive - the plain triple loop; the reference the tests compare against.
  *   matmul_fast  - cache-blocked, packed panels, a register-blocked micro-kernel in plain C that
- *                  the compiler vectorises; OpenMP over independent blocks of C. Each element of C
- *                  is summed in the same order whatever the thread count, so results do not
- *                  depend on OMP_NUM_THREADS.
+ *                  the compiler vectorises, for the instruction set the CPU has (chosen at run
+ *                  time); OpenMP over independent blocks of C. Each element of C is summed in the
+ *                  same order whatever the thread count, so results do not depend on
+ *                  OMP_NUM_THREADS (they do depend on the kernel and the cache sizes).
  *   matmul       - what the models call: matmul_fast, or cblas_sgemm when compiled -DUSE_OPENBLAS
  *                  (make BLAS=openblas).
  */
@@ -39,10 +40,20 @@ void matmul(int transA, int transB, int M, int N, int K, float alpha, const floa
 /* "own" or "openblas": which implementation matmul() uses. */
 const char *matmul_backend(void);
 
-/* matmul_fast's blocking, fixed at compile time from the vector width (AVX-512, AVX2, else
- * 128-bit): the micro-kernel tile mr x nr (of C, kept in registers) and the cache blocks mc (rows
- * of A), kc (depth), nc (columns of B). For the benchmark's print-out and the tests' boundary
- * sizes. */
+/* The instruction set of matmul_fast's micro-kernel, chosen on the first call: the widest the CPU
+ * runs ("avx512", "avx2"), else "generic" (the kernel compiled for the build's own flags: SSE2 on
+ * plain x86-64, NEON on arm64, whatever -march=native gives). The environment variable
+ * NLP_ISA=generic|avx2|avx512 forces one (a program dies with a message if the CPU lacks it). */
+const char *matmul_isa(void);
+/* The instruction sets this CPU can run, space separated ("generic avx2"). */
+const char *matmul_isa_list(void);
+/* Switch to another kernel (tests: every path in turn); -1 if the CPU cannot run it. Not while
+ * another thread multiplies. */
+int matmul_set_isa(const char *isa);
+
+/* matmul_fast's blocking for the kernel in use: the micro-kernel tile mr x nr (of C, kept in
+ * registers) and the cache blocks mc (rows of A), kc (depth), nc (columns of B), sized from the
+ * CPU's caches. For the benchmark's print-out and the tests' boundary sizes. */
 void matmul_fast_blocking(int *mr, int *nr, int *mc, int *kc, int *nc);
 
 /* nn.Linear, PyTorch's layout: weight is (OC, C), bias is (OC) or NULL.

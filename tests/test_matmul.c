@@ -69,7 +69,17 @@ static void check_shape(MatmulFn fn, int M, int N, int K, float alpha, float bet
     }
 }
 
+/* The kernels every CPU-dependent test runs in turn (a loop test: _i indexes this list). One the
+ * CPU cannot run is skipped with a note; matmul_isa_list() says which ran. */
+static const char *const isas[] = {"generic", "avx2", "avx512"};
+enum { NISAS = sizeof isas / sizeof isas[0] };
+static int use_isa(int i) { return matmul_set_isa(isas[i]) == 0; }
+
 START_TEST(fast_matches_naive_on_awkward_shapes) {
+    if (!use_isa(_i)) {
+        fprintf(stderr, "(matmul: this CPU has no %s: its kernel's tests skipped)\n", isas[_i]);
+        return;
+    }
     static const int shapes[][3] = {{1, 1, 1},  {7, 13, 5}, {1, 300, 1}, {300, 1, 1},
                                     {1, 1, 300}, {65, 33, 129}, {2, 3, 1}, {17, 1, 40}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
@@ -81,6 +91,7 @@ END_TEST
  * the depth block (kc, where later blocks must add to C rather than apply beta again) and the
  * B block (nc). */
 START_TEST(fast_matches_naive_at_block_boundaries) {
+    if (!use_isa(_i)) return;
     int mr, nr, mc, kc, nc;
     matmul_fast_blocking(&mr, &nr, &mc, &kc, &nc);
     for (int d = -1; d <= 1; d++) {
@@ -93,11 +104,13 @@ START_TEST(fast_matches_naive_at_block_boundaries) {
 END_TEST
 
 START_TEST(fast_matches_naive_256_cube) {
+    if (!use_isa(_i)) return;
     check_shape(matmul_fast, 256, 256, 256, 1.0f, 0.0f, 0);
 }
 END_TEST
 
 START_TEST(fast_handles_alpha_and_beta) {
+    if (!use_isa(_i)) return;
     int mr, nr, mc, kc, nc;
     matmul_fast_blocking(&mr, &nr, &mc, &kc, &nc);
     static const float alphas[] = {1.0f, -0.5f, 2.0f}, betas[] = {0.0f, 1.0f, 0.25f, -1.0f};
@@ -109,6 +122,7 @@ END_TEST
 
 /* beta == 0 must overwrite C, not multiply it: 0 * NaN is NaN. */
 START_TEST(beta_zero_overwrites_nan) {
+    if (!use_isa(_i)) return;
     check_shape(matmul_fast, 29, 41, 19, 1.0f, 0.0f, 1);
     check_shape(matmul_fast, 29, 41, 19, -2.0f, 0.0f, 1);
     check_shape(matmul_naive, 3, 4, 5, 1.0f, 0.0f, 1); /* the reference too, against itself */
@@ -167,6 +181,7 @@ END_TEST
 
 /* The blocked kernel sums each element in the same order whatever the thread count. */
 START_TEST(fast_is_independent_of_thread_count) {
+    if (!use_isa(_i)) return;
 #ifdef _OPENMP
     int M = 150, N = 170, K = 600; /* K: three depth blocks */
     float *A = xmalloc(sizeof(float) * M * K), *B = xmalloc(sizeof(float) * K * N);
@@ -182,6 +197,51 @@ START_TEST(fast_is_independent_of_thread_count) {
     ck_assert_int_eq(memcmp(C1, C2, sizeof(float) * M * N), 0);
     free(A), free(B), free(C1), free(C2);
 #endif
+}
+END_TEST
+
+/* Run fn in a child process with stderr captured; it must exit(1) with a message containing
+ * `needle`. (die() ends the process, so this is the only way to read what it printed.) */
+static void expect_death(void (*fn)(void), const char *needle) {
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    fflush(stdout), fflush(stderr);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(fds[0]);
+        dup2(fds[1], STDERR_FILENO);
+        fn();
+        _exit(0); /* not reached when fn dies as it should */
+    }
+    close(fds[1]);
+    char msg[1024];
+    size_t len = 0;
+    ssize_t r;
+    while (len < sizeof msg - 1 && (r = read(fds[0], msg + len, sizeof msg - 1 - len)) > 0)
+        len += (size_t)r;
+    msg[len] = '\0';
+    close(fds[0]);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "expected exit(1); stderr: %s",
+                  msg);
+    ck_assert_msg(strstr(msg, needle) != NULL, "message '%s' should mention '%s'", msg, needle);
+}
+
+/* NLP_ISA picks the kernel; one the CPU lacks, or a misspelt one, stops the program with a
+ * message that lists what it runs. */
+static void force_bogus_isa(void) {
+    setenv("NLP_ISA", "avx9000", 1);
+    float a = 1, b = 2, c = 0;
+    matmul_fast(0, 0, 1, 1, 1, 1, &a, 1, &b, 1, 0, &c, 1);
+}
+START_TEST(nlp_isa_chooses_the_kernel) {
+    expect_death(force_bogus_isa, "NLP_ISA=avx9000");
+    ck_assert_ptr_nonnull(strstr(matmul_isa_list(), "generic"));
+    ck_assert_int_eq(matmul_set_isa("avx9000"), -1);
+    ck_assert_int_eq(matmul_set_isa("generic"), 0);
+    ck_assert_str_eq(matmul_isa(), "generic");
 }
 END_TEST
 
@@ -355,34 +415,6 @@ START_TEST(matches_pytorch_fixture) {
 END_TEST
 
 /* ---- argument checks ------------------------------------------------------------------------- */
-/* Run fn in a child process with stderr captured; it must exit(1) with a message containing
- * `needle`. (die() ends the process, so this is the only way to read what it printed.) */
-static void expect_death(void (*fn)(void), const char *needle) {
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    fflush(stdout), fflush(stderr);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        close(fds[0]);
-        dup2(fds[1], STDERR_FILENO);
-        fn();
-        _exit(0); /* not reached when fn dies as it should */
-    }
-    close(fds[1]);
-    char msg[1024];
-    size_t len = 0;
-    ssize_t r;
-    while (len < sizeof msg - 1 && (r = read(fds[0], msg + len, sizeof msg - 1 - len)) > 0)
-        len += (size_t)r;
-    msg[len] = '\0';
-    close(fds[0]);
-    int status;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "expected exit(1); stderr: %s",
-                  msg);
-    ck_assert_msg(strstr(msg, needle) != NULL, "message '%s' should mention '%s'", msg, needle);
-}
 
 static float dummy[64];
 static void call_negative_m(void) {
@@ -409,13 +441,14 @@ Suite *matmul_suite(void) {
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, fast_matches_naive_on_awkward_shapes);
-    tcase_add_test(tc, fast_matches_naive_at_block_boundaries);
-    tcase_add_test(tc, fast_matches_naive_256_cube);
-    tcase_add_test(tc, fast_handles_alpha_and_beta);
-    tcase_add_test(tc, beta_zero_overwrites_nan);
+    tcase_add_loop_test(tc, fast_matches_naive_at_block_boundaries, 0, NISAS);
+    tcase_add_loop_test(tc, fast_matches_naive_256_cube, 0, NISAS);
+    tcase_add_loop_test(tc, fast_handles_alpha_and_beta, 0, NISAS);
+    tcase_add_loop_test(tc, beta_zero_overwrites_nan, 0, NISAS);
     tcase_add_test(tc, alpha_zero_and_empty_k_scale_c);
     tcase_add_test(tc, exact_small_product);
-    tcase_add_test(tc, fast_is_independent_of_thread_count);
+    tcase_add_loop_test(tc, fast_is_independent_of_thread_count, 0, NISAS);
+    tcase_add_test(tc, nlp_isa_chooses_the_kernel);
     tcase_add_test(tc, dispatcher_matches_naive);
     tcase_add_test(tc, linear_forward_matches_loops);
     tcase_add_test(tc, linear_backward_matches_loops_and_accumulates);
