@@ -6,6 +6,12 @@
 "$BIN/bert" pretrain --corpus "$T/small.txt" --out "$T/bm" --layers 1 --hidden 16 --heads 2 --intermediate 16 \
     --vocab-size 60 --max-seq-len 16 --batch 2 --steps 2 --warmup 1 --threads 1 --holdout-every 0 > /dev/null 2>&1
 bdir() { rm -rf "$T/$1"; cp -r "$T/bm" "$T/$1"; }
+cp "$BIN/bert" "$T/bert-alone" # a copy with no models/ beside it: a missing --model is then an error
+# a NaN in the weights: refused at load with the tensor named
+bdir nanw
+# the first weight of the data region (after the 8-byte length and the header) becomes a NaN
+hlen=$(od -An -t u8 -N8 "$T/nanw/model.safetensors" | tr -d ' ')
+printf '\000\000\300\177' | dd of="$T/nanw/model.safetensors" bs=1 seek=$((8 + hlen)) conv=notrunc 2>/dev/null
 
 # arguments
 expect "bert unknown command" -- "$BIN/bert" nope
@@ -15,7 +21,9 @@ expect "bert pretrain --layers 1e12" -- "$BIN/bert" pretrain --corpus "$T/small.
 expect "bert pretrain hidden not a multiple of heads" -- "$BIN/bert" pretrain --corpus "$T/small.txt" --out "$T/x" --hidden 10 --heads 3
 expect "bert pretrain --position sideways" -- "$BIN/bert" pretrain --corpus "$T/small.txt" --out "$T/x" --position sideways
 expect "bert pretrain --warmup >= --steps" -- "$BIN/bert" pretrain --corpus "$T/small.txt" --out "$T/x" --steps 10 --warmup 10
-expect "bert fill-mask without --text" -- "$BIN/bert" fill-mask --model "$T/bm"
+printf 'a line with no mask\n' > "$T/nomask.txt"
+expect "bert fill-mask from standard input, a line without [MASK]" --stdin "$T/nomask.txt" -- "$BIN/bert" fill-mask --model "$T/bm"
+expect "bert fill-mask, no --model and no shipped model beside the program" -- "$T/bert-alone" fill-mask --text "a [MASK]"
 expect "bert encode without --out" -- "$BIN/bert" encode --model "$T/bm" --text hi
 expect "bert timing --lengths 0" -- "$BIN/bert" timing --lengths 0,16
 
@@ -51,6 +59,7 @@ bdir cfgj; printf '{"hidden_size": ' > "$T/cfgj/config.json"
 expect "bert encode (broken config.json)" -- "$BIN/bert" encode --model "$T/cfgj" --text hi --out "$T/h.bin"
 bdir bigv; for i in $(seq 1 100); do echo "extra$i"; done >> "$T/bigv/vocab.txt"
 expect "bert fill-mask (vocab.txt longer than vocab_size)" -- "$BIN/bert" fill-mask --model "$T/bigv" --text "a [MASK]"
+expect "bert fill-mask (a NaN in the weights)" -- "$BIN/bert" fill-mask --model "$T/nanw" --text "a [MASK]"
 expect "bert fill-mask (no [MASK] in the text)" -- "$BIN/bert" fill-mask --model "$T/bm" --text "no mask here"
 expect "bert pretrain --model (missing)" --creates "$T/x" -- "$BIN/bert" pretrain --corpus "$T/small.txt" --model "$T/nodir" --out "$T/x"
 

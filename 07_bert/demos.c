@@ -26,6 +26,13 @@ int bert_encode_pair(const BertTokenizer *t, const char *a, const char *b, int m
     if (b) bert_tok_encode(t, b, strlen(b), &Bi);
     int room = max_len - (b ? 3 : 2), na = A.n, nb = b ? Bi.n : 0;
     if (room < 0) room = 0;
+    if (na + nb > room) {
+        static int noted; /* once per program: a corpus loop would repeat it for every long line */
+        if (!noted)
+            fprintf(stderr, "note: a text of %d tokens was cut to %d, the most this model reads "
+                    "(max_position_embeddings; later cuts are not reported)\n", na + nb + (b ? 3 : 2), max_len);
+        noted = 1;
+    }
     while (na + nb > room) { /* longest first, from the end (Hugging Face's truncation) */
         if (na > nb) na--;
         else nb--;

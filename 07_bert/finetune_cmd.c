@@ -115,11 +115,11 @@ int bert_cmd_finetune(int argc, char **argv) {
     if (!train_path) cli_bad_usage("%s", "--train FILE is required");
     if (from_scratch && init && strcmp(init, "scratch")) cli_bad_usage("--from-scratch contradicts --init %s", init);
     if (from_scratch) init = "scratch";
-    if (!init) init = model_dir ? "pretrained" : "scratch";
+    if (!init) init = model_dir || cli_shipped_model("bert") ? "pretrained" : "scratch";
     int do_pre = !strcmp(init, "pretrained") || !strcmp(init, "both");
     int do_scr = !strcmp(init, "scratch") || !strcmp(init, "both");
     if (!do_pre && !do_scr) cli_bad_usage("--init must be pretrained, scratch or both, not '%s'", init);
-    if (do_pre && !model_dir) cli_bad_usage("%s", "--init pretrained/both needs --model DIR");
+    if (do_pre) model_dir = cli_model_or_shipped(model_dir, "--model DIR", "bert", "needed by --init pretrained/both");
     int pools[3], npool = 0;
     if (!strcmp(pool_s, "all")) {
         pools[0] = POOL_CLS, pools[1] = POOL_MEAN, pools[2] = POOL_FIRST, npool = 3;

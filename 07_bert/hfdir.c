@@ -3,6 +3,7 @@
 #include "hfdir.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +291,19 @@ int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *ext
             goto fail_used;
         }
     }
+    /* a NaN or an infinity in the weights would only show as NaN outputs, far from the file: refuse
+     * it here, with the tensor named */
+    for (int i = 0; i < m->p.n; i++) {
+        if (!src[i]) continue;
+        const float *w = m->p.data + m->p.offsets[i];
+        size_t nel = shape_numel(m->p.specs[i].ndim, m->p.specs[i].shape);
+        for (size_t j = 0; j < nel; j++)
+            if (!isfinite(w[j])) {
+                set_err(err, "%s: tensor '%s' holds %s at element %zu: a damaged or diverged checkpoint", path,
+                        src[i]->name, isnan(w[j]) ? "NaN" : "an infinity", j);
+                goto fail_used;
+            }
+    }
     /* a checkpoint missing a whole head is fine; half a head is not */
     for (int part = 1; part <= 4; part <<= 1) {
         if (m->has & part) continue;
@@ -368,7 +382,7 @@ static void put_float(FILE *f, float x) {
     fputs(buf, f);
 }
 
-static int write_config(const BertConfig *c, const char *path, char *err) {
+static int write_config(const BertConfig *c, const char *path, const char *dtype, char *err) {
     AtomicFile af;
     if (atomic_open(&af, path, err)) return -1;
     FILE *f = af.f;
@@ -383,12 +397,17 @@ static int write_config(const BertConfig *c, const char *path, char *err) {
             c->layers);
     fprintf(f, "  \"pad_token_id\": 0,\n  \"position_embedding_type\": \"%s\",\n",
             c->position == BERT_POS_RELATIVE ? "relative_key" : "absolute");
-    fprintf(f, "  \"torch_dtype\": \"float32\",\n  \"type_vocab_size\": %d,\n  \"vocab_size\": %d\n}\n", c->type_vocab,
-            c->vocab_size);
+    fprintf(f, "  \"torch_dtype\": \"%s\",\n  \"type_vocab_size\": %d,\n  \"vocab_size\": %d\n}\n",
+            strcmp(dtype, "F16") == 0 ? "float16" : "float32", c->type_vocab, c->vocab_size);
     return atomic_commit(&af, err);
 }
 
 int bert_save_dir(const Bert *m, const char *dir, const StTensorRef *extra, int nextra, char *err) {
+    return bert_save_dir_as(m, dir, extra, nextra, "F32", err);
+}
+
+int bert_save_dir_as(const Bert *m, const char *dir, const StTensorRef *extra, int nextra, const char *dtype,
+                     char *err) {
     if (make_dirs(dir, err)) return -1;
     int n = m->p.n;
     StTensorRef *t = xmalloc(sizeof *t * (size_t)(n + nextra + 1));
@@ -407,11 +426,11 @@ int bert_save_dir(const Bert *m, const char *dir, const StTensorRef *extra, int 
     for (int i = 0; i < nextra; i++) t[k++] = extra[i];
     static const char *const meta[2] = {"format", "pt"};
     char *path = join(dir, "model.safetensors");
-    int rc = st_save(path, t, k, meta, 1, err);
+    int rc = st_save_as(path, t, k, meta, 1, dtype, err);
     free(path), free(t), free(shapes);
     if (rc) return -1;
     path = join(dir, "config.json");
-    rc = write_config(&m->cfg, path, err);
+    rc = write_config(&m->cfg, path, dtype, err);
     free(path);
     return rc;
 }

@@ -23,8 +23,8 @@
  *    values (bert_init_weights, fixed seed) and m->has without the corresponding BERT_HAS_* bit, so
  *    fill-mask and NSP can refuse to run. Half a head is an error; every encoder tensor is required.
  *  - Every problem is an error naming it: a missing directory or file, a tensor missing (its
- *    name), a wrong shape (the name, the file's shape, the expected one and the config fields it
- *    comes from), a truncated or malformed safetensors file, a config that contradicts the weights
+ *    name), a NaN or infinite weight (the tensor and the element), a wrong shape (the name, the
+ *    file's shape, the expected one and the config fields it comes from), a truncated or malformed safetensors file, a config that contradicts the weights
  *    (hidden_size or vocab_size against the embedding's shape, num_hidden_layers against the
  *    layers present: too few or too many), a BERT-looking tensor this model does not have (under
  *    bert./cls./embeddings./encoder./pooler.: a typo or another architecture), two spellings of
@@ -52,5 +52,9 @@ int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *ext
 /* Save m into DIR (created if needed), with nextra more tensors (e.g. a classifier) after the
  * model's. Returns 0 or -1 with err set. */
 int bert_save_dir(const Bert *m, const char *dir, const StTensorRef *extra, int nextra, char *err);
+/* The same with the weights stored as "F32" or "F16" (half the size; config.json's torch_dtype
+ * says float16). */
+int bert_save_dir_as(const Bert *m, const char *dir, const StTensorRef *extra, int nextra, const char *dtype,
+                     char *err);
 
 #endif

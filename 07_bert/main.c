@@ -1,16 +1,20 @@
 /* main.c - bin/bert: the command line of chapter 07. The lessons are in tokenizer.c, model.c,
  * pretrain.c (with pretrain_data.c), finetune.c and demos.c; this file only reads options, opens
  * model directories and prints. */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "07_bert/bertdir.h"
 #include "07_bert/dist.h"
 #include "07_bert/demos.h"
 #include "07_bert/finetune.h"
+#include "07_bert/hfdir.h"
 #include "07_bert/pretrain.h"
+#include "05_seq2seq_attention/tasks.h"
 #include "cli.h"
 #include "platform.h"
 #include "plot.h"
@@ -37,6 +41,7 @@ static void usage_main(FILE *f) {
            "  causal        C29: \"it\" under BERT's bidirectional attention and under a causal mask\n"
            "  timing        C27: step time against max_seq_len, peak memory against batch size (plots)\n"
            "  corpus        join text files into one pretraining corpus (sentences, documents)\n"
+           "  export        copy a model directory without its trainer state, as F16 (what models/ ships)\n"
            "\n"
            "Threads: OMP_NUM_THREADS or --threads (set it to the number of physical cores).\n");
 }
@@ -50,9 +55,14 @@ static int parse_choice(const char *opt, const char *v, const char *a, const cha
 }
 
 /* Open a model directory or exit 1 with the reason. */
+/* --model DIR, or the shipped models/bert when it is absent */
+static const char *model_dir(const char *dir) {
+    return cli_model_or_shipped(dir, "--model DIR", "bert", "'make models-bert' makes it");
+}
+
 static void open_model(const char *dir, Bert *m, BertTokenizer *t, int maxB, int maxT) {
     char err[ERR_LEN];
-    if (!dir) cli_bad_usage("%s is required", "--model DIR");
+    dir = model_dir(dir);
     if (bert_dir_open(dir, m, t, maxB, maxT, NULL, err)) die("%s", err);
 }
 
@@ -73,6 +83,7 @@ static void usage_pretrain(FILE *f) {
            "  --holdout-every N    every N-th document is held out for the final evaluation (0: none)   [%d]\n"
            "model (ignored with --model / --resume)\n"
            "  --model DIR          start from this model directory and its vocabulary\n"
+           "  --vocab FILE         use this vocab.txt instead of training one (a new model of the shape below)\n"
            "  --vocab-size N       WordPiece vocabulary trained on the corpus   [%d]\n"
            "  --min-count N        characters seen fewer times become [UNK] (keeps rare CJK out)   [1]\n"
            "  --min-pair-count N   WordPiece merges only pairs seen at least N times   [2]\n"
@@ -91,6 +102,8 @@ static void usage_pretrain(FILE *f) {
            "  --seed N             [%llu]\n  --threads N          (0: OMP_NUM_THREADS or all cores)   [0]\n"
            "  --save-every N       save every N steps too (0: only at the end)   [0]\n"
            "  --log-every N        progress line every N steps (0: 20 lines)   [0]\n"
+           "  --eval-every N       held-out MLM and NSP accuracy every N steps (0: only at the end)   [0]\n"
+           "  --eval-pairs N       held-out pairs scored each time (the same ones every time)   [1000]\n"
            "output\n"
            "  --out DIR            the model directory to write (on --resume: DIR itself)\n"
            "  --resume DIR         continue the run saved in DIR\n",
@@ -110,10 +123,13 @@ static int cmd_pretrain(int argc, char **argv) {
     long min_count = o.min_count, min_pair_count = o.min_pair_count;
     const char *merge = "frequency";
     long threads = 0, doc_lines = o.doc_lines, save_every = 0, log_every = 0, holdout = o.holdout_every;
+    long eval_every = 0, eval_pairs = o.eval_pairs;
     double lr = o.lr, wd = o.weight_decay, dropout = o.dropout;
-    const char *corpus = NULL, *out = NULL, *model = NULL, *resume = NULL, *position = "absolute";
+    const char *corpus = NULL, *out = NULL, *model = NULL, *resume = NULL, *position = "absolute", *vocab_txt = NULL;
     int lower = 0, nolower = 0;
     const Opt opts[] = {
+        {"--vocab", OPT_STR, &vocab_txt, 0, 0},
+        {"--eval-every", OPT_LONG, &eval_every, 0, 1e9}, {"--eval-pairs", OPT_LONG, &eval_pairs, 1, 1e7},
         {"--corpus", OPT_STR, &corpus, 0, 0},          {"--out", OPT_STR, &out, 0, 0},
         {"--model", OPT_STR, &model, 0, 0},            {"--resume", OPT_STR, &resume, 0, 0},
         {"--layers", OPT_LONG, &layers, 1, 48},        {"--hidden", OPT_LONG, &hidden, 2, 4096},
@@ -137,7 +153,8 @@ static int cmd_pretrain(int argc, char **argv) {
     if (lower && nolower) cli_bad_usage("%s: give one of them", "--lower and --no-lower");
     if (hidden % heads) cli_bad_usage("--hidden must be a multiple of --heads (%s)", "e.g. --hidden 256 --heads 4");
     if (model && resume) cli_bad_usage("%s: --resume already names the model", "--model with --resume");
-    o.corpus = corpus, o.out = out, o.model = model, o.resume = resume;
+    if (vocab_txt && (model || resume)) cli_bad_usage("%s: the model directory has its vocabulary", "--vocab with --model or --resume");
+    o.corpus = corpus, o.out = out, o.model = model, o.resume = resume, o.vocab = vocab_txt;
     o.layers = (int)layers, o.hidden = (int)hidden, o.heads = (int)heads, o.intermediate = (int)inter;
     o.vocab_size = (int)vocab, o.max_seq_len = (int)maxlen, o.batch = (int)batch;
     o.relative = parse_choice("--position", position, "absolute", "relative");
@@ -145,6 +162,7 @@ static int cmd_pretrain(int argc, char **argv) {
     o.merge_by_frequency = !parse_choice("--merge", merge, "frequency", "score");
     o.steps = steps, o.stop_at = stop_at, o.warmup = warmup, o.seed = (uint64_t)seed, o.threads = (int)threads;
     o.doc_lines = (int)doc_lines, o.save_every = save_every, o.log_every = log_every, o.holdout_every = (int)holdout;
+    o.eval_every = eval_every, o.eval_pairs = (int)eval_pairs;
     o.lr = lr, o.weight_decay = wd, o.dropout = dropout;
     if (!resume && steps == 0) o.steps = 1000;
     if (!resume && warmup >= o.steps) cli_bad_usage("--warmup must be below --steps (%s)", "e.g. 10% of the steps");
@@ -160,9 +178,11 @@ static int cmd_pretrain(int argc, char **argv) {
 
 /* ---- fill-mask, encode, tokenize, inputs --------------------------------------------------------- */
 static void usage_fill(FILE *f) {
-    fprintf(f, "usage: bert fill-mask --model DIR --text \"... [MASK] ...\" [--top-k K]\n"
-           "The masked-LM head's best fillers of every [MASK], with their probabilities (C23).\n"
-           "  --top-k K   fillers per [MASK]   [5]\n");
+    fprintf(f, "usage: bert fill-mask [--model DIR] [--text \"... [MASK] ...\"] [--top-k K]\n"
+           "The masked-LM head's best fillers of every [MASK], with their probabilities (C23). Without\n"
+           "--text, one sentence a line from standard input (try your own: echo '我要去[MASK]京玩。' | bert fill-mask).\n"
+           "  --model DIR   a model directory   [models/bert, the shipped model]\n"
+           "  --top-k K     fillers per [MASK]   [5]\n");
 }
 static int cmd_fill_mask(int argc, char **argv) {
     const char *model = NULL, *text = NULL;
@@ -170,19 +190,33 @@ static int cmd_fill_mask(int argc, char **argv) {
     const Opt opts[] = {{"--model", OPT_STR, &model, 0, 0}, {"--text", OPT_STR, &text, 0, 0},
                         {"--top-k", OPT_LONG, &k, 1, 100}};
     cli_parse(argc, argv, 2, opts, 3, usage_fill);
-    if (!text) cli_bad_usage("%s is required", "--text");
     Bert m;
     BertTokenizer t;
     open_model(model, &m, &t, 1, 0);
     char err[ERR_LEN];
-    int rc = demo_fill_mask(&m, &t, text, (int)k, err);
-    if (rc) fprintf(stderr, "error: %s\n", err);
+    int rc = 0;
+    if (text) {
+        rc = demo_fill_mask(&m, &t, text, (int)k, err);
+        if (rc) fprintf(stderr, "error: %s\n", err);
+    } else { /* a sentence a line from standard input; a bad line is reported and skipped */
+        if (isatty(0)) fprintf(stderr, "type a sentence with [MASK] in it, one a line (Ctrl-D ends):\n");
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        while ((n = getline(&line, &cap, stdin)) > 0) {
+            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+            if (n == 0) continue;
+            if (demo_fill_mask(&m, &t, line, (int)k, err)) fprintf(stderr, "error: %s\n", err), rc = 1;
+            fflush(stdout);
+        }
+        free(line);
+    }
     bert_free(&m), bert_tok_free(&t);
     return rc ? 1 : 0;
 }
 
 static void usage_encode(FILE *f) {
-    fprintf(f, "usage: bert encode --model DIR --text A [--text-b B] --out FILE\n"
+    fprintf(f, "usage: bert encode [--model DIR] --text A [--text-b B] --out FILE\n"
            "Run [CLS] A [SEP] (B [SEP]) through the model. Prints the tokens used on one line (stdout) and\n"
            "writes the last layer's hidden states to FILE: little-endian float32, row-major [tokens x hidden].\n");
 }
@@ -220,7 +254,7 @@ static int cmd_encode(int argc, char **argv) {
 }
 
 static void usage_tokenize(FILE *f) {
-    fprintf(f, "usage: bert tokenize --model DIR --text TEXT [--ids]\n"
+    fprintf(f, "usage: bert tokenize [--model DIR] --text TEXT [--ids]\n"
            "The WordPiece pieces of TEXT with the model's vocabulary (vocab.txt, tokenizer_config.json).\n"
            "  --ids   print the ids instead of the pieces\n");
 }
@@ -230,7 +264,7 @@ static int cmd_tokenize(int argc, char **argv) {
     const Opt opts[] = {{"--model", OPT_STR, &model, 0, 0}, {"--text", OPT_STR, &text, 0, 0},
                         {"--ids", OPT_FLAG, &want_ids, 0, 0}};
     cli_parse(argc, argv, 2, opts, 3, usage_tokenize);
-    if (!model) cli_bad_usage("%s is required", "--model DIR");
+    model = model_dir(model);
     if (!text) cli_bad_usage("%s is required", "--text");
     BertTokenizer t;
     char err[ERR_LEN];
@@ -248,7 +282,7 @@ static int cmd_tokenize(int argc, char **argv) {
 }
 
 static void usage_inputs(FILE *f) {
-    fprintf(f, "usage: bert inputs --model DIR --text A --text-b B [--dims N]\n"
+    fprintf(f, "usage: bert inputs [--model DIR] --text A --text-b B [--dims N]\n"
            "The input of BERT for one pair (C22): tokens, segment ids, positions, and token + segment +\n"
            "position embeddings = input, with the shapes.\n"
            "  --dims N   dimensions printed   [4]\n");
@@ -270,7 +304,7 @@ static int cmd_inputs(int argc, char **argv) {
 
 /* ---- eval (C24) ------------------------------------------------------------------------------------ */
 static void usage_eval(FILE *f) {
-    fprintf(f, "usage: bert eval --model DIR --corpus FILE [options]\n"
+    fprintf(f, "usage: bert eval [--model DIR] --corpus FILE [options]\n"
            "Masked-LM and next-sentence accuracy on pairs from the held-out documents of FILE (every\n"
            "--holdout-every-th document, as 'pretrain' left them out), 50%% true next sentences (C24).\n"
            "  --pairs N            pairs to evaluate   [2000]\n"
@@ -302,7 +336,7 @@ static int cmd_eval(int argc, char **argv) {
 
 /* ---- senses (C26) ------------------------------------------------------------------------------------ */
 static void usage_senses(FILE *f) {
-    fprintf(f, "usage: bert senses --model DIR [options]\n"
+    fprintf(f, "usage: bert senses [--model DIR] [options]\n"
            "One word's vectors in two sentences, layer by layer, against word2vec's single vector; then the\n"
            "vectors of one ambiguous word across many corpus sentences, labelled by sense, on a PCA map (C26).\n"
            "  --word W           [bank]\n"
@@ -347,7 +381,7 @@ static int cmd_senses(int argc, char **argv) {
 
 /* ---- causal (C29) ------------------------------------------------------------------------------------ */
 static void usage_causal(FILE *f) {
-    fprintf(f, "usage: bert causal --model DIR [--word W --a TEXT --b TEXT]\n"
+    fprintf(f, "usage: bert causal [--model DIR] [--word W --a TEXT --b TEXT]\n"
            "The vector of W in two sentences that differ only after it, with BERT's bidirectional attention\n"
            "and with the same weights under a causal (left-to-right) mask (C29).\n"
            "  --word W   [it]\n"
@@ -371,7 +405,7 @@ static int cmd_causal(int argc, char **argv) {
 }
 
 static void usage_shift(FILE *f) {
-    fprintf(f, "usage: bert shift --model DIR [--phrase P] [--prefix X]\n"
+    fprintf(f, "usage: bert shift [--model DIR] [--phrase P] [--prefix X]\n"
            "C30: the phrase alone and after the prefix, with attention kept off [CLS] and the prefix:\n"
            "per layer, how far the phrase's vectors move (absolute positions) or not (relative).\n"
            "  --phrase P   [北京到上海的机票]\n  --prefix X   [你好，我要]\n");
@@ -467,40 +501,115 @@ static int cmd_timing_one(int argc, char **argv) {
 /* ---- corpus ------------------------------------------------------------------------------------------- */
 static void usage_corpus(FILE *f) {
     fprintf(f, "usage: bert corpus --inputs FILE,FILE,... --out FILE [--doc-lines N] [--exclude FILE,...]\n"
+           "                   [--tatoeba FILE]\n"
            "Join text files into one pretraining corpus: one sentence per line, a blank line between documents.\n"
            "A file with blank lines keeps its documents and has its lines (paragraphs) split into sentences;\n"
            "a file without keeps its lines and is cut into documents of --doc-lines lines.\n"
            "  --doc-lines N        [20]\n"
            "  --exclude FILE,...   leave out every sentence that shares 8 characters in a row with a text of\n"
            "                       these files (TSV: the columns after the label; other files: each line),\n"
-           "                       so that a test set never appears in the pretraining text\n");
+           "                       so that a test set never appears in the pretraining text\n"
+           "  --tatoeba FILE       add the training split of chapter 05's Tatoeba pairs (its dev and test\n"
+           "                       sentences left out), each English sentence and its translations a document\n");
 }
+
+/* The training split of chapter 05's Tatoeba pairs (tasks.h: the same seeded split chapters 05
+ * and 06 score on) as a corpus file: an English sentence and its Chinese translations, a document
+ * each. Returns 0, or -1 with err set. */
+static int write_tatoeba_train(const char *tsv, const char *path, long *pairs, char *err) {
+    Task t;
+    TatoebaOptions o = tatoeba_defaults();
+    if (task_load_tatoeba(&t, tsv, &o, err)) return -1;
+    AtomicFile af;
+    if (atomic_open(&af, path, err)) {
+        task_free(&t);
+        return -1;
+    }
+    *pairs = t.train.n;
+    for (int i = 0; i < t.train.n; i++) {
+        const TaskExample *e = &t.train.ex[i];
+        int first = i == 0 || t.train.ex[i - 1].source_id != e->source_id;
+        if (first) fprintf(af.f, "%s%s\n", i ? "\n" : "", e->src_text);
+        fprintf(af.f, "%s\n", e->tgt_text);
+    }
+    task_free(&t);
+    return atomic_commit(&af, err);
+}
+
 static int cmd_corpus(int argc, char **argv) {
-    const char *inputs = NULL, *out = NULL, *exclude = NULL;
+    const char *inputs = NULL, *out = NULL, *exclude = NULL, *tatoeba = NULL;
     long doc_lines = 20;
     const Opt opts[] = {{"--inputs", OPT_STR, &inputs, 0, 0},
                         {"--out", OPT_STR, &out, 0, 0},
                         {"--doc-lines", OPT_LONG, &doc_lines, 1, 1e9},
-                        {"--exclude", OPT_STR, &exclude, 0, 0}};
-    cli_parse(argc, argv, 2, opts, 4, usage_corpus);
+                        {"--exclude", OPT_STR, &exclude, 0, 0},
+                        {"--tatoeba", OPT_STR, &tatoeba, 0, 0}};
+    cli_parse(argc, argv, 2, opts, 5, usage_corpus);
     if (!inputs || !out) cli_bad_usage("%s are required", "--inputs and --out");
     char *list = xstrdup(inputs), *files[64], *xlist = xstrdup(exclude ? exclude : ""), *xfiles[64];
     int n = 0, nx = 0;
     for (char *p = strtok(list, ","); p && n < 64; p = strtok(NULL, ",")) files[n++] = p;
     for (char *p = strtok(xlist, ","); p && nx < 64; p = strtok(NULL, ",")) xfiles[nx++] = p;
-    char err[ERR_LEN];
+    char err[ERR_LEN], tpath[4096] = "";
+    long tpairs = 0;
+    if (tatoeba) {
+        if (n == 64) cli_bad_usage("%s", "at most 63 --inputs with --tatoeba");
+        snprintf(tpath, sizeof tpath, "%s.tatoeba-train.txt", out);
+        if (write_tatoeba_train(tatoeba, tpath, &tpairs, err)) die("%s", err);
+        files[n++] = tpath;
+    }
     BertExclude *ex = NULL;
     if (nx && !(ex = bert_exclude_load((const char *const *)xfiles, nx, err))) die("%s", err);
     BertCorpusStats st;
     int docs = bert_corpus_join((const char *const *)files, n, (int)doc_lines, ex, out, &st, err);
     bert_exclude_free(ex);
     free(list), free(xlist);
+    if (tpath[0]) remove(tpath);
     if (docs < 0) die("%s", err);
     printf("wrote %s: %d documents, %ld sentences from %d file%s\n", out, docs, st.kept, n, n == 1 ? "" : "s");
+    if (tatoeba) printf("(with the %ld training pairs of %s: its dev and test sentences left out)\n", tpairs, tatoeba);
     if (nx)
-        printf("left out %ld sentences (%.1f%% of them, %zu bytes) that share 8 characters in a row with %s\n",
+        printf("left out %ld sentences (%.1f%% of them, %zu bytes) that share a run of characters with %s\n",
                st.dropped, 100.0 * (double)st.dropped / (double)(st.kept + st.dropped > 0 ? st.kept + st.dropped : 1),
                st.dropped_bytes, exclude);
+    return 0;
+}
+
+/* ---- export ---------------------------------------------------------------------------------------- */
+static void usage_export(FILE *f) {
+    fprintf(f, "usage: bert export --model DIR --out DIR2 [--dtype f16|f32]\n"
+           "Write DIR's model (config.json, model.safetensors, vocab.txt, tokenizer_config.json) to DIR2\n"
+           "without the trainer state, its weights as F16 (half the size; what models/bert ships) or F32.\n"
+           "Prints the largest difference F16 makes to a weight.\n"
+           "  --dtype f16|f32   [f16]\n");
+}
+static int cmd_export(int argc, char **argv) {
+    const char *model = NULL, *out = NULL, *dtype = "f16";
+    const Opt opts[] = {{"--model", OPT_STR, &model, 0, 0}, {"--out", OPT_STR, &out, 0, 0},
+                        {"--dtype", OPT_STR, &dtype, 0, 0}};
+    cli_parse(argc, argv, 2, opts, 3, usage_export);
+    if (!model || !out) cli_bad_usage("%s are required", "--model and --out");
+    int half = parse_choice("--dtype", dtype, "f32", "f16");
+    Bert m;
+    BertTokenizer t;
+    open_model(model, &m, &t, 1, 0);
+    char err[ERR_LEN];
+    if (make_dirs(out, err) || bert_save_dir_as(&m, out, NULL, 0, half ? "F16" : "F32", err) ||
+        bert_dir_save_tokenizer(out, &t, m.cfg.max_pos, err))
+        die("%s", err);
+    /* read it back: what the users of DIR2 will get */
+    Bert back;
+    BertTokenizer t2;
+    open_model(out, &back, &t2, 1, 0);
+    double worst = 0, worst_rel = 0;
+    for (size_t i = 0; i < m.p.total; i++) {
+        double d = fabs((double)m.p.data[i] - (double)back.p.data[i]);
+        if (d > worst) worst = d;
+        if (fabs(m.p.data[i]) > 1e-3 && d / fabs(m.p.data[i]) > worst_rel) worst_rel = d / fabs(m.p.data[i]);
+    }
+    printf("wrote %s (%s, %zu parameters): largest change of a weight %.3g, relative %.3g (weights above 1e-3)\n", out,
+           half ? "F16" : "F32", m.p.total, worst, worst_rel);
+    bert_free(&m), bert_free(&back), bert_tok_free(&t), bert_tok_free(&t2);
     return 0;
 }
 
@@ -568,7 +677,7 @@ int main(int argc, char **argv) {
                 {"tokenize", cmd_tokenize}, {"inputs", cmd_inputs},       {"eval", cmd_eval},
                 {"senses", cmd_senses},     {"causal", cmd_causal},       {"timing", cmd_timing},
                 {"shift", cmd_shift},
-                {"timing-one", cmd_timing_one}, {"corpus", cmd_corpus},
+                {"timing-one", cmd_timing_one}, {"corpus", cmd_corpus}, {"export", cmd_export},
                 {"finetune", cmd_finetune}, {"predict", cmd_predict}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (!strcmp(c, cmds[i].name)) {

@@ -33,6 +33,7 @@ PretrainOptions pretrain_defaults(void) {
     o.lr = 1e-3, o.weight_decay = 0.01, o.dropout = 0.1;
     o.seed = 1;
     o.holdout_every = 20;
+    o.eval_every = 0, o.eval_pairs = 1000;
     return o;
 }
 
@@ -70,6 +71,20 @@ void bert_evaluate(Bert *m, BertPairStream *s, BertBatch *b, BertExample *e, int
     }
     if (out->predictions) out->mlm_loss /= out->predictions, out->mlm_acc /= out->predictions;
     if (out->pairs) out->nsp_loss /= out->pairs, out->nsp_acc /= out->pairs;
+}
+
+/* The held-out line of the training log: the same pairs each time (the stream rewound to start). */
+static void eval_held(Bert *m, BertPairStream *held, const char *start, BertBatch *b, BertExample *e, int npairs,
+                      int B, long step, int quiet, BertEval *out) {
+    BertEval ev;
+    char err[ERR_LEN];
+    if (bert_stream_set_state(held, start, err)) die("held-out stream: %s", err); /* its own state: cannot fail */
+    bert_evaluate(m, held, b, e, npairs, B, &ev);
+    if (!quiet)
+        fprintf(stderr, "held-out at step %ld (%ld pairs, %ld predictions): MLM loss %.4f accuracy %.1f%% | NSP loss "
+                "%.4f accuracy %.1f%%\n", step, ev.pairs, ev.predictions, ev.mlm_loss, 100 * ev.mlm_acc, ev.nsp_loss,
+                100 * ev.nsp_acc);
+    if (out) *out = ev;
 }
 
 int bert_eval_corpus(Bert *m, const BertTokenizer *t, const char *corpus, int doc_lines, int holdout_every,
@@ -360,10 +375,15 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
             goto out;
         }
     } else {
-        BertTrainOpts to = bert_train_defaults();
-        to.vocab_size = o.vocab_size, to.do_lower_case = o.do_lower_case, to.verbose = !o.quiet;
-        to.min_count = o.min_count, to.min_pair_count = (int)o.min_pair_count, to.by_frequency = o.merge_by_frequency;
-        if (bert_tok_train_opts(&tok, text, len, &to, err)) goto out;
+        if (o.vocab) {
+            if (bert_tok_load(&tok, o.vocab, o.do_lower_case, err)) goto out;
+        } else {
+            BertTrainOpts to = bert_train_defaults();
+            to.vocab_size = o.vocab_size, to.do_lower_case = o.do_lower_case, to.verbose = !o.quiet;
+            to.min_count = o.min_count, to.min_pair_count = (int)o.min_pair_count;
+            to.by_frequency = o.merge_by_frequency;
+            if (bert_tok_train_opts(&tok, text, len, &to, err)) goto out;
+        }
         BertConfig c = bert_config_default();
         c.vocab_size = tok.n, c.hidden = o.hidden, c.layers = o.layers, c.heads = o.heads;
         c.intermediate = o.intermediate, c.max_pos = o.max_seq_len;
@@ -381,7 +401,7 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
     }
     if (!o.quiet)
         fprintf(stderr, "vocabulary: %d WordPiece tokens (%s, %.1f s)\n", tok.n,
-                from ? "from the model directory" : "trained on the corpus", now_seconds() - t0);
+                from ? "from the model directory" : o.vocab ? o.vocab : "trained on the corpus", now_seconds() - t0);
 
     /* 3. documents and the two streams (held-out documents never train) */
     t0 = now_seconds();
@@ -405,6 +425,9 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
         if (!o.quiet) fprintf(stderr, "no held-out evaluation: %s\n", e2);
         memset(&held, 0, sizeof held);
     }
+    /* every evaluation scores the same held-out pairs (and masks): the stream restarts here */
+    char held_start[sizeof ts.data];
+    if (held.docs) bert_stream_get_state(&held, held_start, sizeof held_start);
     if (!o.quiet)
         fprintf(stderr, "corpus %s: %d documents, %d sentences, %zu tokens (%.1f s); %d documents for training, "
                 "%d held out\n", o.corpus, docs.ndoc, docs.nsent, docs.nids, now_seconds() - t0, train.ndocs,
@@ -504,6 +527,8 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
             }
             memset(win, 0, sizeof win), win_n = win_pred = 0;
         }
+        if (o.eval_every > 0 && step % o.eval_every == 0 && !last && held.ndocs >= 2 && rank0)
+            eval_held(&m, &held, held_start, &batch, &ex, o.eval_pairs, o.batch, step, o.quiet, NULL);
         if (o.save_every > 0 && step % o.save_every == 0 && !last) {
             ts.step = step, ts.adam_t = adam.t, ts.dropout_rng = drop.state;
             bert_stream_get_state(&train, ts.data, sizeof ts.data);
@@ -526,13 +551,8 @@ int bert_pretrain(const PretrainOptions *opt, PretrainResult *r, char *err) {
     /* 7. held-out pairs: NSP and MLM accuracy on documents never trained on */
     if (held.ndocs >= 2 && rank0) {
         BertEval ev;
-        int B = o.batch;
-        bert_evaluate(&m, &held, &batch, &ex, 1000, B, &ev);
+        eval_held(&m, &held, held_start, &batch, &ex, o.eval_pairs, o.batch, step, o.quiet, &ev);
         r->eval_mlm_acc = ev.mlm_acc, r->eval_nsp_acc = ev.nsp_acc;
-        if (!o.quiet)
-            fprintf(stderr, "held-out (%ld pairs, %ld predictions): MLM loss %.4f accuracy %.1f%% | NSP loss %.4f "
-                    "accuracy %.1f%%\n", ev.pairs, ev.predictions, ev.mlm_loss, 100 * ev.mlm_acc, ev.nsp_loss,
-                    100 * ev.nsp_acc);
     }
     long n = stop < step ? stop - start : step - start;
     qsort(step_ms, (size_t)n, sizeof *step_ms, cmp_double);

@@ -71,8 +71,8 @@ int bert_docs_from_text(BertDocs *d, const char *text, size_t len, int doc_lines
  * lines keeps its documents, and each of its lines (a paragraph, as in 红楼梦) is split into
  * sentences, one a line (common/tokenize.h's rules, 。！？ and ．included); a file without blank lines
  * keeps its lines (verses) and gets a blank line after every doc_lines of them. Returns the number
- * of documents, or -1 with err set. With ex, every sentence that shares a run of 8 characters with
- * an excluded text is left out (st counts them; st may be NULL). */
+ * of documents, or -1 with err set. With ex, every sentence that shares a run of characters with
+ * an excluded text (bert_exclude_hits) is left out (st counts them; st may be NULL). */
 typedef struct BertExclude BertExclude;
 typedef struct {
     long kept, dropped;
@@ -86,7 +86,8 @@ int bert_corpus_join(const char *const *inputs, int n, int doc_lines, const Bert
  * file cannot be read (the rules of common/corpus.h). */
 BertExclude *bert_exclude_load(const char *const *paths, int n, char *err);
 void bert_exclude_free(BertExclude *x);
-/* 1 when s[0..n) shares a run of 8 characters (white space ignored) with an excluded text */
+/* 1 when s[0..n) shares a run of characters (white space ignored) with an excluded text: 8 in a row
+ * holding a CJK ideograph, else 32 in a row; a text shorter than that must match whole */
 int bert_exclude_hits(const BertExclude *x, const char *s, size_t n);
 
 /* ---- sentence pairs --------------------------------------------------------------------------- */
@@ -183,6 +184,7 @@ typedef struct {
     const char *corpus;     /* text file */
     const char *out;        /* model directory to write */
     const char *model;      /* start from this model directory (its vocabulary), or NULL */
+    const char *vocab;      /* a new model on this vocab.txt (do_lower_case as given), or NULL: train one */
     const char *resume;     /* resume from this directory, or NULL */
     int layers, hidden, heads, intermediate, vocab_size, max_seq_len;
     int relative;           /* 1: relative position representations (C30) */
@@ -197,6 +199,8 @@ typedef struct {
     long warmup;
     long save_every;        /* save every N steps (0: only at the end) */
     long log_every;
+    long eval_every;        /* held-out MLM/NSP on the same eval_pairs pairs every N steps (0: at the end) */
+    int eval_pairs;         /* pairs of the held-out documents scored each time (default 1000) */
     double lr, weight_decay, dropout;
     uint64_t seed;
     int holdout_every;      /* every n-th document is held out for the NSP/MLM evaluation */

@@ -104,21 +104,26 @@ int bert_docs_from_text(BertDocs *d, const char *text, size_t len, int doc_lines
 
 /* ---- keeping evaluation text out of the pretraining text ------------------------------------------
  * A model pretrained on the sentences it is later tested on has seen the test set, even without the
- * labels. So a sentence is left out of the corpus when it shares a run of EXCLUDE_RUN characters
- * (white space ignored) with any excluded text: the test sentences of the four-novels set are cut
- * from the novels at other places than the corpus splits them, and a shared run catches a sentence
- * however the two were cut. The runs are kept as 64-bit hashes in an open-addressing set. */
-#define EXCLUDE_RUN 8
+ * labels. So a sentence is left out of the corpus when it shares a run of characters (white space
+ * ignored) with any excluded text: the test sentences of the four-novels set are cut from the novels
+ * at other places than the corpus splits them, and a shared run catches a sentence however the two
+ * were cut. How long a run: 8 characters when it holds a CJK ideograph (8 characters of Chinese are
+ * most of a clause), 32 otherwise (8 letters are one English word or two, "ofthelor", which every
+ * other sentence shares; 32 are six words or so); and a text shorter than that is matched whole
+ * (a short SMS against an identical one). The runs are kept as 64-bit hashes in an open-addressing
+ * set. */
+#define EXCLUDE_RUN_CJK 8
+#define EXCLUDE_RUN_OTHER 32
 
 struct BertExclude {
     uint64_t *slot; /* 0 = empty */
     size_t cap, n;
 };
 
-/* text without white space, and where each of its code points starts (off[ncp] = the end) */
 typedef struct {
     char *b;
     size_t *off, cap;
+    int *cjk;   /* cjk[i]: CJK ideographs among the first i characters */
     size_t ncp;
 } Squeezed;
 
@@ -126,15 +131,19 @@ static void squeeze(Squeezed *q, const char *s, size_t n) {
     if (n + 1 > q->cap) {
         q->cap = n + 1;
         q->b = xrealloc(q->b, q->cap), q->off = xrealloc(q->off, sizeof(size_t) * q->cap);
+        q->cjk = xrealloc(q->cjk, sizeof(int) * q->cap);
     }
     size_t nb = 0;
     q->ncp = 0;
+    q->cjk[0] = 0;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
         int k = utf8_decode(s + i, n - i, &cp);
         if (k < 1) k = 1, cp = (unsigned char)s[i]; /* a stray byte counts as one character */
         if (!utf8_is_space(cp)) {
-            q->off[q->ncp++] = nb;
+            q->off[q->ncp] = nb;
+            q->cjk[q->ncp + 1] = q->cjk[q->ncp] + (utf8_is_cjk(cp) ? 1 : 0);
+            q->ncp++;
             memcpy(q->b + nb, s + i, (size_t)k), nb += (size_t)k;
         }
         i += (size_t)k;
@@ -142,10 +151,30 @@ static void squeeze(Squeezed *q, const char *s, size_t n) {
     q->off[q->ncp] = nb;
 }
 
-static uint64_t run_hash(const Squeezed *q, size_t first) {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (size_t i = q->off[first]; i < q->off[first + EXCLUDE_RUN]; i++) h = (h ^ (unsigned char)q->b[i]) * 1099511628211ULL;
+/* FNV-1a of characters [first, first + len), tagged with the length so the kinds never collide */
+static uint64_t run_hash(const Squeezed *q, size_t first, size_t len) {
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)len;
+    for (size_t i = q->off[first]; i < q->off[first + len]; i++) h = (h ^ (unsigned char)q->b[i]) * 1099511628211ULL;
     return h ? h : 1;
+}
+
+/* Call fn on every run of q the rule above uses: the 8-character runs that hold a CJK ideograph,
+ * the 32-character runs that hold none, and the whole text when it is shorter than 32 characters
+ * and has no 8-character run with CJK. Stops early (returns 1) when fn returns 1. */
+static int for_each_run(const Squeezed *q, int (*fn)(void *, uint64_t), void *ctx) {
+    int any = 0;
+    for (size_t i = 0; i + EXCLUDE_RUN_CJK <= q->ncp; i++)
+        if (q->cjk[i + EXCLUDE_RUN_CJK] > q->cjk[i]) {
+            any = 1;
+            if (fn(ctx, run_hash(q, i, EXCLUDE_RUN_CJK))) return 1;
+        }
+    for (size_t i = 0; i + EXCLUDE_RUN_OTHER <= q->ncp; i++)
+        if (q->cjk[i + EXCLUDE_RUN_OTHER] == q->cjk[i]) {
+            any = 1;
+            if (fn(ctx, run_hash(q, i, EXCLUDE_RUN_OTHER))) return 1;
+        }
+    if (!any && q->ncp > 0 && q->ncp < EXCLUDE_RUN_OTHER) return fn(ctx, run_hash(q, 0, q->ncp));
+    return 0;
 }
 
 static void exclude_insert(BertExclude *x, uint64_t h) {
@@ -173,6 +202,12 @@ static int exclude_has(const BertExclude *x, uint64_t h) {
     return 0;
 }
 
+static int insert_run(void *x, uint64_t h) {
+    exclude_insert(x, h);
+    return 0;
+}
+static int has_run(void *x, uint64_t h) { return exclude_has(x, h); }
+
 BertExclude *bert_exclude_load(const char *const *paths, int n, char *err) {
     BertExclude *x = xcalloc(1, sizeof *x);
     Squeezed q = {0};
@@ -180,7 +215,7 @@ BertExclude *bert_exclude_load(const char *const *paths, int n, char *err) {
         size_t len;
         char *text = corpus_read(paths[f], &len, err);
         if (!text) {
-            free(q.b), free(q.off), bert_exclude_free(x);
+            free(q.b), free(q.off), free(q.cjk), bert_exclude_free(x);
             return NULL;
         }
         for (size_t p = 0; p < len;) {
@@ -192,14 +227,14 @@ BertExclude *bert_exclude_load(const char *const *paths, int n, char *err) {
                 size_t d = c;
                 while (d < e && text[d] != '\t') d++;
                 squeeze(&q, text + c, d - c);
-                for (size_t i = 0; i + EXCLUDE_RUN <= q.ncp; i++) exclude_insert(x, run_hash(&q, i));
+                for_each_run(&q, insert_run, x);
                 c = d + 1;
             }
             p = e + 1;
         }
         free(text);
     }
-    free(q.b), free(q.off);
+    free(q.b), free(q.off), free(q.cjk);
     return x;
 }
 
@@ -211,9 +246,8 @@ int bert_exclude_hits(const BertExclude *x, const char *s, size_t n) {
     if (!x || !x->n) return 0;
     Squeezed q = {0};
     squeeze(&q, s, n);
-    int hit = 0;
-    for (size_t i = 0; i + EXCLUDE_RUN <= q.ncp && !hit; i++) hit = exclude_has(x, run_hash(&q, i));
-    free(q.b), free(q.off);
+    int hit = for_each_run(&q, has_run, (void *)x);
+    free(q.b), free(q.off), free(q.cjk);
     return hit;
 }
 

@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "platform.h"
 
 static char g_program[64] = "this program";
 
@@ -38,4 +41,32 @@ void cli_parse(int argc, char **argv, int first, const Opt *opts, int nopts, voi
             cli_bad_usage("%s", err);
         }
     }
+}
+
+const char *cli_shipped_model(const char *name) {
+    static char path[4096];
+    char exe[4096];
+    if (program_path(exe, sizeof exe)) return NULL;
+    /* <root>/bin/PROGRAM -> <root>/models/NAME (also <root>/build/x/bin/PROGRAM: the nearest
+     * models/ above the program) */
+    for (int up = 0; up < 4; up++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash || slash == exe) return NULL;
+        *slash = '\0';
+        int k = snprintf(path, sizeof path, "%s/models/%s", exe, name);
+        struct stat st;
+        if (k > 0 && (size_t)k < sizeof path && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return path;
+    }
+    return NULL;
+}
+
+const char *cli_model_or_shipped(const char *opt_value, const char *option, const char *name,
+                                 const char *hint) {
+    if (opt_value) return opt_value;
+    const char *p = cli_shipped_model(name);
+    if (p) return p;
+    char what[512];
+    snprintf(what, sizeof what, "no %s given, and the shipped model models/%s is not beside this program (%s)",
+             option, name, hint);
+    cli_bad_usage("%s", what);
 }

@@ -29,4 +29,13 @@ typedef struct {
  * cli_bad_usage. */
 void cli_parse(int argc, char **argv, int first, const Opt *opts, int nopts, void (*usage)(FILE *));
 
+/* The project's shipped model NAME (models/NAME beside the program's bin/: found from where the
+ * program is, so it works from any directory): its path (a static buffer), or NULL when the
+ * program's place is unknown or models/NAME does not exist. */
+const char *cli_shipped_model(const char *name);
+/* opt itself when given, else the shipped model NAME; when neither exists: the error "no OPTION
+ * given, and the shipped model models/NAME is missing (HINT)" and exit 2. */
+const char *cli_model_or_shipped(const char *opt_value, const char *option, const char *name,
+                                 const char *hint);
+
 #endif

@@ -42,6 +42,25 @@ void set_num_threads(int n) {
 #endif
 }
 
+#ifdef __APPLE__
+#include <mach-o/dyld.h>
+#endif
+int program_path(char *buf, size_t n) {
+    if (n == 0) return -1;
+#if defined(__linux__)
+    ssize_t k = readlink("/proc/self/exe", buf, n - 1);
+    if (k <= 0 || (size_t)k >= n - 1) return -1;
+    buf[k] = '\0';
+    return 0;
+#elif defined(__APPLE__)
+    uint32_t size = (uint32_t)n;
+    return _NSGetExecutablePath(buf, &size) == 0 ? 0 : -1;
+#else
+    (void)buf;
+    return -1;
+#endif
+}
+
 /* ---- the processor ------------------------------------------------------------------------- */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>

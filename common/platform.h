@@ -14,6 +14,10 @@ size_t peak_rss_bytes(void);
 int num_threads(void);
 void set_num_threads(int n);
 
+/* The absolute path of the running program (Linux: /proc/self/exe; macOS: _NSGetExecutablePath)
+ * into buf[0..n). Returns 0, or -1 where the system cannot tell. */
+int program_path(char *buf, size_t n);
+
 /* ---- the processor ------------------------------------------------------------------------- */
 /* What the CPU and the operating system together support, read once with cpuid/xgetbv on x86-64
  * (all zero elsewhere). AVX2 and AVX-512 also need the OS to save the wide registers (XCR0). */

@@ -52,6 +52,11 @@ static float f32_from_bits(uint32_t u) {
     memcpy(&f, &u, sizeof f);
     return f;
 }
+static uint32_t f32_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
 
 /* IEEE half: 1 sign, 5 exponent (bias 15), 10 mantissa bits. Exact: every half is a float. */
 static float f16_to_f32(uint16_t h) {
@@ -367,7 +372,7 @@ int st_read_f32(const SafeTensors *st, const char *name, float *dst, int ndim, c
 
 /* Check the caller's tensors and metadata; sizes[i] gets tensor i's data size in bytes. */
 static int check_save_args(const StTensorRef *t, int n, const char *const *meta, int nmeta,
-                           uint64_t *sizes, char *err) {
+                           int esize, uint64_t *sizes, char *err) {
     if (n < 0 || nmeta < 0) return set_err(err, "negative tensor or metadata count");
     for (int i = 0; i < n; i++) {
         const char *name = t[i].name;
@@ -390,7 +395,7 @@ static int check_save_args(const StTensorRef *t, int n, const char *const *meta,
             numel *= (uint64_t)s;
         }
         if (numel > 0 && !t[i].data) return set_err(err, "tensor '%.100s' has no data", name);
-        sizes[i] = numel * 4;
+        sizes[i] = numel * (uint64_t)esize;
     }
     for (int i = 0; i < nmeta; i++) {
         const char *key = meta[2 * i], *val = meta[2 * i + 1];
@@ -404,7 +409,7 @@ static int check_save_args(const StTensorRef *t, int n, const char *const *meta,
 
 /* The header JSON, compact, exactly as the reference writer lays it out; malloc'd, *len set. */
 static char *build_header(const StTensorRef *t, int n, const char *const *meta, int nmeta,
-                          const uint64_t *sizes, size_t *len, char *err) {
+                          const char *dtype, const uint64_t *sizes, size_t *len, char *err) {
     char *text = NULL;
     FILE *f = open_memstream(&text, len);
     if (!f) {
@@ -426,7 +431,7 @@ static char *build_header(const StTensorRef *t, int n, const char *const *meta, 
     for (int i = 0; i < n; i++) {
         if (i || nmeta > 0) fputc(',', f);
         json_write_string(f, t[i].name);
-        fputs(":{\"dtype\":\"F32\",\"shape\":[", f);
+        fprintf(f, ":{\"dtype\":\"%s\",\"shape\":[", dtype);
         for (int d = 0; d < t[i].ndim; d++) fprintf(f, "%s%" PRId64, d ? "," : "", t[i].shape[d]);
         fprintf(f, "],\"data_offsets\":[%" PRIu64 ",%" PRIu64 "]}", offset, offset + sizes[i]);
         offset += sizes[i];
@@ -440,18 +445,64 @@ static char *build_header(const StTensorRef *t, int n, const char *const *meta, 
     return text;
 }
 
+/* float32 -> IEEE half, rounded to nearest even; 1 if the value does not fit (|x| above the
+ * largest half, 65504, after rounding; NaN), when *h is left undefined. Values below the smallest
+ * half (6e-8) become 0, those below 6.1e-5 subnormal halves: fewer digits, as F16 files have. */
+static int f32_to_f16(float x, uint16_t *h) {
+    uint32_t u = f32_bits(x);
+    uint16_t sign = (uint16_t)((u >> 16) & 0x8000u);
+    uint32_t ax = u & 0x7fffffffu;
+    if (ax >= 0x7f800000u) return 1; /* inf or NaN */
+    if (ax >= 0x477ff000u) return 1; /* rounds to 65520 or more: beyond the largest half */
+    if (ax < 0x38800000u) {          /* below 2^-14: a subnormal half (or zero) */
+        if (ax < 0x33000000u) { /* below half the smallest subnormal, 2^-25: zero */
+            *h = sign;
+            return 0;
+        }
+        uint32_t mant = (ax & 0x7fffffu) | 0x800000u;
+        int shift = 126 - (int)(ax >> 23); /* 14..24: value = mant * 2^(e-150), unit 2^-24 */
+        uint32_t q = mant >> shift, rem = mant & ((1u << shift) - 1), halfway = 1u << (shift - 1);
+        if (rem > halfway || (rem == halfway && (q & 1))) q++;
+        *h = (uint16_t)(sign | q);
+        return 0;
+    }
+    uint32_t q = ((ax >> 13) - (112u << 10)), rem = ax & 0x1fffu; /* rebias 127 -> 15 */
+    if (rem > 0x1000u || (rem == 0x1000u && (q & 1))) q++;
+    *h = (uint16_t)(sign | q);
+    return 0;
+}
+
 int st_save(const char *path, const StTensorRef *t, int n, const char *const *meta, int nmeta,
             char *err) {
+    return st_save_as(path, t, n, meta, nmeta, "F32", err);
+}
+
+int st_save_as(const char *path, const StTensorRef *t, int n, const char *const *meta, int nmeta,
+               const char *dtype, char *err) {
+    int half = dtype && strcmp(dtype, "F16") == 0;
+    if (!dtype || (!half && strcmp(dtype, "F32") != 0))
+        return set_err(err, "cannot save '%s': dtype %s (F32 or F16 only)", path, dtype ? dtype : "NULL");
+    int esize = half ? 2 : 4;
     uint64_t *sizes = xcalloc(n > 0 ? (size_t)n : 1, sizeof *sizes);
     char *header = NULL;
     int rc = -1;
     char why[ERR_LEN];
-    if (check_save_args(t, n, meta, nmeta, sizes, why) != 0) {
+    if (check_save_args(t, n, meta, nmeta, esize, sizes, why) != 0) {
         set_err(err, "cannot save '%s': %s", path, why);
         goto out;
     }
+    if (half) /* every value must survive as a half before anything is written */
+        for (int i = 0; i < n; i++)
+            for (size_t j = 0; j < (size_t)(sizes[i] / 2); j++) {
+                uint16_t h;
+                if (f32_to_f16(t[i].data[j], &h)) {
+                    set_err(err, "cannot save '%s' as F16: tensor '%.100s' element %zu is %g (F16 holds "
+                            "finite values up to 65504)", path, t[i].name, j, (double)t[i].data[j]);
+                    goto out;
+                }
+            }
     size_t hlen;
-    header = build_header(t, n, meta, nmeta, sizes, &hlen, why);
+    header = build_header(t, n, meta, nmeta, dtype, sizes, &hlen, why);
     if (!header) {
         set_err(err, "cannot save '%s': %s", path, why);
         goto out;
@@ -475,11 +526,17 @@ int st_save(const char *path, const StTensorRef *t, int n, const char *const *me
              fwrite("       ", 1, padded - hlen, af.f) == padded - hlen;
     unsigned char chunk[4096];
     for (int i = 0; i < n && ok; i++) {
-        size_t numel = (size_t)(sizes[i] / 4), k = 0;
+        size_t numel = (size_t)(sizes[i] / (uint64_t)esize), k = 0;
         for (size_t j = 0; j < numel && ok; j++) {
             uint32_t u;
-            memcpy(&u, &t[i].data[j], 4);
-            for (int b = 0; b < 4; b++) chunk[k++] = (unsigned char)(u >> (8 * b));
+            if (half) {
+                uint16_t h = 0;
+                f32_to_f16(t[i].data[j], &h); /* checked above */
+                u = h;
+            } else {
+                memcpy(&u, &t[i].data[j], 4);
+            }
+            for (int b = 0; b < esize; b++) chunk[k++] = (unsigned char)(u >> (8 * b));
             if (k == sizeof chunk || j + 1 == numel) {
                 ok = fwrite(chunk, 1, k, af.f) == k;
                 k = 0;

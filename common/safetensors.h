@@ -21,7 +21,7 @@
  * given (which is at most ST_MAX_HEADER bytes); on any problem it returns -1 and a message that
  * names it, never crashes. This makes it a fit target for a fuzz harness.
  *
- * Leaves out: writing dtypes other than F32, memory-mapping (st_load reads the whole file).
+ * Leaves out: writing dtypes other than F32 and F16, memory-mapping (st_load reads the whole file).
  */
 #ifndef COMMON_SAFETENSORS_H
 #define COMMON_SAFETENSORS_H
@@ -50,6 +50,11 @@ typedef struct {
  * UTF-8 and not "__metadata__". Returns 0, or -1 with err set (the old file, if any, untouched). */
 int st_save(const char *path, const StTensorRef *t, int n, const char *const *meta, int nmeta,
             char *err);
+/* The same with the tensors stored as dtype "F32" or "F16" (IEEE half, rounded to nearest even:
+ * half the size, 11 significant bits). A value F16 cannot hold (beyond 65504, NaN) is refused
+ * with the tensor named, before anything is written. */
+int st_save_as(const char *path, const StTensorRef *t, int n, const char *const *meta, int nmeta,
+               const char *dtype, char *err);
 
 /* ---- reading -------------------------------------------------------------------------------- */
 

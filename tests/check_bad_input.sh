@@ -15,13 +15,14 @@ failed=0
 
 # expect DESCRIPTION [--creates PATH] -- PROGRAM ARGS...
 expect() {
-    local desc=$1 creates=""
+    local desc=$1 creates="" input=/dev/null
     shift
     if [ "$1" = "--creates" ]; then creates=$2; shift 2; fi
+    if [ "$1" = "--stdin" ]; then input=$2; shift 2; fi
     shift # --
     tried=$((tried + 1))
     rm -f "$T/stderr"
-    timeout 60 "$@" > /dev/null 2> "$T/stderr" < /dev/null
+    timeout 60 "$@" > /dev/null 2> "$T/stderr" < "$input"
     local rc=$? why=""
     local lines
     lines=$(wc -l < "$T/stderr")

@@ -130,6 +130,18 @@ START_TEST(exclude_keeps_test_sentences_out_of_the_corpus) {
     ck_assert_int_ge(bert_corpus_join(ins, 1, 20, NULL, out, &st, err), 0);
     ck_assert_int_eq(st.dropped, 0);
     ck_assert_int_eq(st.kept, 8);
+    /* English: a run of 32 characters (about six words), not 8 ("ofthelor" is everywhere) */
+    write_text(test, "kjv\tAnd the LORD spake unto Moses in the wilderness of Sinai, saying\n"
+                     "ham\tOk lar... Joking wif u oni...\n");
+    bert_exclude_free(ex);
+    ex = bert_exclude_load(xs, 1, err);
+    ck_assert_msg(ex != NULL, "%s", err);
+#define HITS(t) bert_exclude_hits(ex, t, strlen(t))
+    ck_assert(HITS("Then the LORD spake unto Moses in the wilderness of Sinai."));
+    ck_assert(!HITS("And the LORD spake unto Moses, saying, Speak unto the children of Israel."));
+    ck_assert(HITS("Ok lar... Joking wif u oni...")); /* a short text: matched whole */
+    ck_assert(!HITS("Ok lar..."));
+#undef HITS
     const char *missing[] = {"/nonexistent/test.tsv"};
     ck_assert_ptr_null(bert_exclude_load(missing, 1, err));
     ck_assert_msg(strstr(err, "/nonexistent/test.tsv") != NULL, "%s", err);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rng.h"
 #include "safetensors.h"
 #include "testutil.h"
 #include "util.h"
@@ -636,6 +637,76 @@ START_TEST(converts_f16_bf16_f64) {
 }
 END_TEST
 
+/* F16 writing: every finite half read back is itself (the conversion is exact on them), a value
+ * between two halves goes to the nearer (ties to even), and what F16 cannot hold is refused. */
+START_TEST(saves_f16_rounding_to_nearest) {
+    char err[ERR_LEN], *path = temp_path(".safetensors");
+    enum { NH = 31744 }; /* the finite halves 0x0000-0x7BFF, then the same with the sign bit */
+    float *x = xmalloc(sizeof(float) * 2 * NH), *back = xmalloc(sizeof(float) * 2 * NH);
+    /* every finite half, from the F16 reader (tested above) */
+    unsigned char *data = xmalloc(4 * NH);
+    for (int i = 0; i < 2 * NH; i++) {
+        int h = i < NH ? i : 0x8000 + (i - NH);
+        data[2 * (i % NH)] = (unsigned char)h, data[2 * (i % NH) + 1] = (unsigned char)(h >> 8);
+        if (i % NH == NH - 1 || i == 2 * NH - 1) {
+            char header[128];
+            snprintf(header, sizeof header, "{\"h\":{\"dtype\":\"F16\",\"shape\":[%d],\"data_offsets\":[0,%d]}}", NH,
+                     2 * NH);
+            size_t len;
+            unsigned char *file = make_file(header, data, 2 * NH, &len);
+            SafeTensors st;
+            ck_assert_msg(parse_copy(file, len, &st, err) == 0, "%s", err);
+            int64_t shape[1] = {NH};
+            ck_assert_msg(st_read_f32(&st, "h", x + (i / NH) * NH, 1, shape, err) == 0, "%s", err);
+            st_free(&st);
+            free(file);
+        }
+    }
+    int64_t shape[1] = {2 * NH};
+    StTensorRef t = {"w", x, 1, shape};
+    ck_assert_msg(st_save_as(path, &t, 1, NULL, 0, "F16", err) == 0, "%s", err);
+    SafeTensors st;
+    ck_assert_msg(st_load(path, &st, err) == 0, "%s", err);
+    ck_assert_str_eq(st_find(&st, "w")->dtype, "F16");
+    ck_assert_msg(st_read_f32(&st, "w", back, 1, shape, err) == 0, "%s", err);
+    st_free(&st);
+    ck_assert_int_eq(memcmp(x, back, sizeof(float) * 2 * NH), 0);
+    /* between neighbours: x[k] < y < x[k+1] for positive halves k, k+1 */
+    Rng r;
+    rng_seed(&r, 5);
+    float y[4000], want[4000];
+    for (int i = 0; i < 4000; i++) {
+        int k = (int)(rng_uniform(&r) * (NH - 1));
+        float lo = x[k], hi = x[k + 1], mid = 0.5f * (lo + hi);
+        int pick = i % 4;
+        y[i] = pick == 0 ? mid : pick == 1 ? nextafterf(mid, hi) : pick == 2 ? nextafterf(mid, lo)
+                                                                          : lo + (hi - lo) * 0.3f;
+        want[i] = pick == 0 ? ((k & 1) ? hi : lo) : pick == 1 ? hi : lo;
+    }
+    int64_t s4[1] = {4000};
+    StTensorRef t4 = {"y", y, 1, s4};
+    ck_assert_msg(st_save_as(path, &t4, 1, NULL, 0, "F16", err) == 0, "%s", err);
+    ck_assert_msg(st_load(path, &st, err) == 0, "%s", err);
+    ck_assert_msg(st_read_f32(&st, "y", back, 1, s4, err) == 0, "%s", err);
+    st_free(&st);
+    for (int i = 0; i < 4000; i++)
+        ck_assert_msg(back[i] == want[i], "%d: %.9g -> %.9g, want %.9g", i, (double)y[i], (double)back[i],
+                      (double)want[i]);
+    /* too large, or not a number: refused, nothing written */
+    remove(path);
+    float big[2] = {1.0f, 65520.0f};
+    int64_t s2[1] = {2};
+    StTensorRef tb = {"big", big, 1, s2};
+    ck_assert_int_eq(st_save_as(path, &tb, 1, NULL, 0, "F16", err), -1);
+    ck_assert_msg(strstr(err, "'big' element 1") != NULL, "%s", err);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    big[1] = NAN;
+    ck_assert_int_eq(st_save_as(path, &tb, 1, NULL, 0, "F16", err), -1);
+    ck_assert_int_eq(st_save_as(path, &tb, 1, NULL, 0, "I8", err), -1);
+    free(x), free(back), free(data), free(path);
+}
+END_TEST
+
 START_TEST(read_checks_the_shape) {
     char err[ERR_LEN];
     float w[12];
@@ -694,6 +765,7 @@ Suite *safetensors_suite(void) {
     tcase_add_test(tc, rejects_bad_headers);
     tcase_add_test(tc, accepts_valid_variations);
     tcase_add_test(tc, converts_f16_bf16_f64);
+    tcase_add_test(tc, saves_f16_rounding_to_nearest);
     tcase_add_test(tc, read_checks_the_shape);
     tcase_add_test(tc, load_names_the_file);
     suite_add_tcase(s, tc);
