@@ -97,7 +97,7 @@ LDFLAGS := $(OPTFLAGS) $(LDFLAGS)
 CONFIG_LINE1 := [config] compiler: $(CC_VERSION)
 CONFIG_LINE2 := [config] OpenMP: $(if $(HAVE_OMP),yes,no)  -march=native: $(if $(HAVE_NATIVE),yes,no)  gnuplot: $(if $(HAVE_GNUPLOT),yes,no (ASCII plots))  OpenBLAS: $(if $(HAVE_OPENBLAS),found,not found)$(if $(filter openblas,$(BLAS)), (matmul backend),)  sanitizers: $(if $(SAN),on,off)  MPI: $(if $(filter 1,$(MPI)),on (mpicc),off (mpicc $(if $(HAVE_MPICC),found,not found)))
 ifeq ($(MAKELEVEL),0)
-ifeq ($(filter clean config test demo asan bench demo-% bench-%,$(MAKECMDGOALS)),)
+ifeq ($(filter clean config test demo asan bench demo-% bench-% models models-%,$(MAKECMDGOALS)),)
   $(info $(CONFIG_LINE1))
   $(info $(CONFIG_LINE2))
 endif
@@ -141,7 +141,14 @@ DEMOS += demo-$(firstword $(subst _, ,$(1)))
 demo-$(firstword $(subst _, ,$(1))): deps-demo
 	@$(MAKE) --no-print-directory -s $(BIN)/$(2)
 	@BIN=$(BIN) FULL=$(FULL) bash $(1)/demo.sh
+ifneq ($(wildcard $(1)/models.sh),)
+MODEL_TARGETS += models-$(firstword $(subst _, ,$(1)))
+models-$(firstword $(subst _, ,$(1))): deps-demo
+	@$(MAKE) --no-print-directory -s all
+	@BIN=$(BIN) bash $(1)/models.sh
+endif
 endef
+MODEL_TARGETS :=
 include $(sort $(wildcard [0-9][0-9]_*/chapter.mk))
 
 # ---- tests ---------------------------------------------------------------------------------------
@@ -206,7 +213,7 @@ fuzz-run: $(FUZZ_NAMES:%=$(BIN)/fuzz_%)
 	echo "fuzz: no crashes"
 
 # ---- top-level targets ---------------------------------------------------------------------------
-.PHONY: config all demo test test-run asan fuzz fuzz-run bench clean deps-test deps-demo deps-bench $(DEMOS) $(BENCHES:%=bench-%) $(BENCH_SCRIPTS:%=bench-%)
+.PHONY: models models-bert $(MODEL_TARGETS) config all demo test test-run asan fuzz fuzz-run bench clean deps-test deps-demo deps-bench $(DEMOS) $(BENCHES:%=bench-%) $(BENCH_SCRIPTS:%=bench-%)
 .DEFAULT_GOAL := all
 all: $(PROGRAMS) $(BENCHES:%=$(BIN)/bench_%)
 
@@ -236,6 +243,13 @@ demo: deps-demo
 	@$(MAKE) --no-print-directory config all
 	@start=$$(date +%s); for d in $(DEMOS); do $(MAKE) --no-print-directory $$d || exit 1; done; \
 	  echo "all demos done in $$(( $$(date +%s) - start )) s; plots are in out/"
+
+# The shipped models (models/): each chapter's models.sh retrains its models from scratch, with
+# the recipe its models/NAME/README.md names (hours on 2 cores: see each README).
+models: deps-demo
+	@$(MAKE) --no-print-directory all
+	@for t in $(MODEL_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
+models-bert: models-07
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory config $(BENCHES:%=bench-%) $(BENCH_SCRIPTS:%=bench-%)

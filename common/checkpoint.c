@@ -1,6 +1,7 @@
 /* checkpoint.c - see checkpoint.h. */
 #include "checkpoint.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,11 @@
 
 int checkpoint_save(const Params *p, const char *path, const char *format, int version,
                     const char *const *meta, int nmeta, char *err) {
+    return checkpoint_save_as(p, path, format, version, meta, nmeta, "F32", err);
+}
+
+int checkpoint_save_as(const Params *p, const char *path, const char *format, int version,
+                       const char *const *meta, int nmeta, const char *dtype, char *err) {
     StTensorRef *refs = xcalloc((size_t)p->n, sizeof *refs);
     int64_t *shapes = xcalloc((size_t)p->n * TENSOR_MAX_DIMS, sizeof(int64_t));
     for (int i = 0; i < p->n; i++) {
@@ -21,7 +27,7 @@ int checkpoint_save(const Params *p, const char *path, const char *format, int v
     snprintf(vbuf, sizeof vbuf, "%d", version);
     kv[0] = "format", kv[1] = format, kv[2] = "format_version", kv[3] = vbuf;
     for (int i = 0; i < 2 * nmeta; i++) kv[4 + i] = meta[i];
-    int rc = st_save(path, refs, p->n, kv, nmeta + 2, err);
+    int rc = st_save_as(path, refs, p->n, kv, nmeta + 2, dtype, err);
     free(refs), free(shapes), free(kv);
     return rc;
 }
@@ -59,6 +65,15 @@ int checkpoint_load(Params *p, const char *path, const char *format, int version
             rc = set_err(err, "%s: %s", path, sub);
             goto done;
         }
+        /* a NaN or infinite weight would only show as NaN outputs later: refuse it here */
+        const float *w = p->data + p->offsets[i];
+        size_t nel = shape_numel(p->specs[i].ndim, p->specs[i].shape);
+        for (size_t j = 0; j < nel; j++)
+            if (!isfinite(w[j])) {
+                rc = set_err(err, "%s: tensor '%s' holds %s at element %zu: a damaged or diverged checkpoint", path,
+                             p->specs[i].name, isnan(w[j]) ? "NaN" : "an infinity", j);
+                goto done;
+            }
     }
 done:
     if (out && rc == 0) *out = st;

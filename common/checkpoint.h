@@ -15,9 +15,14 @@
 int checkpoint_save(const Params *p, const char *path, const char *format, int version,
                     const char *const *meta, int nmeta, char *err);
 
+/* The same with the tensors stored as dtype "F32" or "F16" (safetensors.h's st_save_as: half the
+ * size, for the shipped models of models/). */
+int checkpoint_save_as(const Params *p, const char *path, const char *format, int version,
+                       const char *const *meta, int nmeta, const char *dtype, char *err);
+
 /* Load path into p (already initialised with the expected specs): the format and version must
  * match, every tensor of p must be present with its exact shape, and the file must hold no tensor
- * p does not know. If st is not NULL the parsed file is left there (for its metadata; st_free it),
+ * p does not know; a NaN or infinite weight is refused with the tensor named. If st is not NULL the parsed file is left there (for its metadata; st_free it),
  * otherwise it is freed. On any error p's data may be partly overwritten: load into a fresh Params. */
 int checkpoint_load(Params *p, const char *path, const char *format, int version, SafeTensors *st, char *err);
 
