@@ -32,12 +32,13 @@ int checkpoint_save_as(const Params *p, const char *path, const char *format, in
     return rc;
 }
 
-int checkpoint_load(Params *p, const char *path, const char *format, int version, SafeTensors *out, char *err) {
-    SafeTensors st;
+/* Check a parsed file *st (called path in the messages) against p and fill p; *st then goes to
+ * out, or is freed. */
+static int load_tensors(Params *p, SafeTensors *st, const char *path, const char *format, int version,
+                        SafeTensors *out, char *err) {
     char sub[ERR_LEN];
-    if (st_load(path, &st, sub) != 0) return set_err(err, "%s", sub);
     int rc = 0;
-    const char *f = st_meta(&st, "format"), *v = st_meta(&st, "format_version");
+    const char *f = st_meta(st, "format"), *v = st_meta(st, "format_version");
     char want_v[32];
     snprintf(want_v, sizeof want_v, "%d", version);
     if (!f || strcmp(f, format) != 0) {
@@ -49,19 +50,19 @@ int checkpoint_load(Params *p, const char *path, const char *format, int version
                      v ? v : "unknown", want_v);
         goto done;
     }
-    for (int i = 0; i < st.n; i++)
-        if (params_index(p, st.entries[i].name) < 0) {
-            rc = set_err(err, "%s: unexpected tensor '%s' (a checkpoint of a different model?)", path, st.entries[i].name);
+    for (int i = 0; i < st->n; i++)
+        if (params_index(p, st->entries[i].name) < 0) {
+            rc = set_err(err, "%s: unexpected tensor '%s' (a checkpoint of a different model?)", path, st->entries[i].name);
             goto done;
         }
     for (int i = 0; i < p->n; i++) {
         int64_t shape[TENSOR_MAX_DIMS];
         for (int d = 0; d < p->specs[i].ndim; d++) shape[d] = p->specs[i].shape[d];
-        if (!st_find(&st, p->specs[i].name)) {
+        if (!st_find(st, p->specs[i].name)) {
             rc = set_err(err, "%s: tensor '%s' is missing", path, p->specs[i].name);
             goto done;
         }
-        if (st_read_f32(&st, p->specs[i].name, p->data + p->offsets[i], p->specs[i].ndim, shape, sub) != 0) {
+        if (st_read_f32(st, p->specs[i].name, p->data + p->offsets[i], p->specs[i].ndim, shape, sub) != 0) {
             rc = set_err(err, "%s: %s", path, sub);
             goto done;
         }
@@ -76,7 +77,22 @@ int checkpoint_load(Params *p, const char *path, const char *format, int version
             }
     }
 done:
-    if (out && rc == 0) *out = st;
-    else st_free(&st);
+    if (out && rc == 0) *out = *st;
+    else st_free(st);
     return rc;
+}
+
+int checkpoint_load(Params *p, const char *path, const char *format, int version, SafeTensors *out, char *err) {
+    SafeTensors st;
+    char sub[ERR_LEN];
+    if (st_load(path, &st, sub) != 0) return set_err(err, "%s", sub);
+    return load_tensors(p, &st, path, format, version, out, err);
+}
+
+int checkpoint_parse(Params *p, const unsigned char *buf, size_t len, const char *name, const char *format, int version,
+                     SafeTensors *out, char *err) {
+    SafeTensors st;
+    char sub[ERR_LEN];
+    if (st_parse_named(buf, len, name, &st, sub) != 0) return set_err(err, "%s", sub);
+    return load_tensors(p, &st, name, format, version, out, err);
 }

@@ -25,5 +25,9 @@ int checkpoint_save_as(const Params *p, const char *path, const char *format, in
  * p does not know; a NaN or infinite weight is refused with the tensor named. If st is not NULL the parsed file is left there (for its metadata; st_free it),
  * otherwise it is freed. On any error p's data may be partly overwritten: load into a fresh Params. */
 int checkpoint_load(Params *p, const char *path, const char *format, int version, SafeTensors *st, char *err);
+/* The same for a file already in memory, buf[0..len), called name in the messages: checkpoint_load
+ * is this after reading the file. A SafeTensors left in st points into buf (which must outlive it). */
+int checkpoint_parse(Params *p, const unsigned char *buf, size_t len, const char *name, const char *format, int version,
+                     SafeTensors *st, char *err);
 
 #endif

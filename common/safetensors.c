@@ -300,15 +300,20 @@ int st_parse(const unsigned char *buf, size_t len, SafeTensors *st, char *err) {
     return rc;
 }
 
+int st_parse_named(const unsigned char *buf, size_t len, const char *name, SafeTensors *st, char *err) {
+    char perr[ERR_LEN];
+    if (st_parse(buf, len, st, perr) != 0) return set_err(err, "'%s': %s", name, perr);
+    return 0;
+}
+
 int st_load(const char *path, SafeTensors *st, char *err) {
     memset(st, 0, sizeof *st);
     size_t len;
     char *buf = read_file(path, &len, err);
     if (!buf) return -1;
-    char perr[ERR_LEN];
-    if (st_parse((const unsigned char *)buf, len, st, perr) != 0) {
+    if (st_parse_named((const unsigned char *)buf, len, path, st, err) != 0) {
         free(buf);
-        return set_err(err, "'%s': %s", path, perr);
+        return -1;
     }
     st->buf = (unsigned char *)buf;
     st->buf_len = len;

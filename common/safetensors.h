@@ -81,7 +81,10 @@ typedef struct {
  * into buf, which must outlive st; st_free frees only what st_parse allocated. Returns 0, or -1
  * with err set and st emptied (st_free on it is harmless either way). */
 int st_parse(const unsigned char *buf, size_t len, SafeTensors *st, char *err);
-/* Read path whole and st_parse it; st then owns the buffer. Messages start with the path. */
+/* st_parse with the messages st_load gives, which start with the file's name ("'NAME': ..."): for a
+ * file already in memory. Like st_parse, it does not take ownership of buf. */
+int st_parse_named(const unsigned char *buf, size_t len, const char *name, SafeTensors *st, char *err);
+/* Read path whole and st_parse_named it; st then owns the buffer. Messages start with the path. */
 int st_load(const char *path, SafeTensors *st, char *err);
 void st_free(SafeTensors *st);
 
