@@ -19,10 +19,9 @@ static int all_space(const char *s, size_t len) {
     return 1;
 }
 
-char *corpus_read(const char *path, size_t *len, char *err) {
-    size_t n;
-    char *buf = read_file(path, &n, err);
-    if (!buf) return NULL;
+/* Check and clean buf[0..n), malloc'd with room for a NUL at buf[n], called path in the messages.
+ * Takes ownership: returns buf, cleaned in place, or frees it and returns NULL. */
+static char *corpus_clean(char *buf, size_t n, const char *path, size_t *len, char *err) {
     if (n == 0) {
         set_err(err, "'%s' is empty; a corpus needs some text", path);
         free(buf);
@@ -76,4 +75,18 @@ char *corpus_read(const char *path, size_t *len, char *err) {
     }
     *len = w;
     return buf;
+}
+
+char *corpus_read(const char *path, size_t *len, char *err) {
+    size_t n;
+    char *buf = read_file(path, &n, err);
+    if (!buf) return NULL;
+    return corpus_clean(buf, n, path, len, err);
+}
+
+char *corpus_parse(const char *data, size_t size, const char *name, size_t *len, char *err) {
+    char *buf = xmalloc(size + 1);
+    if (size) memcpy(buf, data, size);
+    buf[size] = '\0';
+    return corpus_clean(buf, size, name, len, err);
 }

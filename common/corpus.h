@@ -26,5 +26,9 @@
  *   - invalid UTF-8: "PATH:LINE: invalid UTF-8 at byte offset N" followed by the bad bytes and a
  *     hint; LINE is 1-based and N counts from the start of the file on disk (BOM included). */
 char *corpus_read(const char *path, size_t *len, char *err);
+/* The same for text already in memory, data[0..size) (not changed; the result is a cleaned copy),
+ * called name where the messages above give the path: corpus_read is this after reading the
+ * file. */
+char *corpus_parse(const char *data, size_t size, const char *name, size_t *len, char *err);
 
 #endif

@@ -231,21 +231,16 @@ static int parse_count(const char *s, size_t n, int64_t *out) {
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
 
-Vocab *vocab_load(const char *path, char *err) {
-    size_t len;
-    char *buf = read_file(path, &len, err);
-    if (!buf) return NULL;
+Vocab *vocab_parse(const char *buf, size_t len, const char *path, char *err) {
     size_t bad_off, bad_line;
     const char *nul = memchr(buf, '\0', len);
     if (nul) {
         set_err(err, "%s: NUL byte at offset %zu; this is not a vocabulary file", path,
                 (size_t)(nul - buf));
-        free(buf);
         return NULL;
     }
     if (utf8_validate(buf, len, &bad_off, &bad_line) != 0) {
         set_err(err, "%s:%zu: invalid UTF-8 at byte offset %zu", path, bad_line, bad_off);
-        free(buf);
         return NULL;
     }
     Vocab *v = vocab_new();
@@ -315,10 +310,17 @@ Vocab *vocab_load(const char *path, char *err) {
                 expect, v->n);
         goto fail;
     }
-    free(buf);
     return v;
 fail:
-    free(buf);
     vocab_free(v);
     return NULL;
+}
+
+Vocab *vocab_load(const char *path, char *err) {
+    size_t len;
+    char *buf = read_file(path, &len, err);
+    if (!buf) return NULL;
+    Vocab *v = vocab_parse(buf, len, path, err);
+    free(buf);
+    return v;
 }

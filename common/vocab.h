@@ -66,5 +66,8 @@ int vocab_save(const Vocab *v, const char *path, char *err);
  * is not exactly "word count", a count that is not a non-negative integer, a duplicate word (and
  * the line it first appeared on), or fewer/more words than the header says. */
 Vocab *vocab_load(const char *path, char *err);
+/* The same for a file already in memory, buf[0..len), called name in the messages: vocab_load is
+ * this after reading the file. */
+Vocab *vocab_parse(const char *buf, size_t len, const char *name, char *err);
 
 #endif
