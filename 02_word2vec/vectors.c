@@ -189,24 +189,20 @@ static int parse_float(const char *tok, float *out) {
     return 0;
 }
 
-WordVectors *wv_load(const char *path, WvFormat *fmt, char *err) {
-    size_t len;
-    char *buf = read_file(path, &len, err);
-    if (!buf) return NULL;
+WordVectors *wv_parse(const char *buf, size_t len, const char *path, WvFormat *fmt, char *err) {
     if (len == 0) {
-        free(buf);
         set_err(err, "%s: empty file", path);
         return NULL;
     }
     Reader r = {buf, len, 0, path};
     long n, dim;
-    if (read_header(&r, &n, &dim, err)) return free(buf), NULL;
+    if (read_header(&r, &n, &dim, err)) return NULL;
     if ((double)n * (2.0 + 2.0 * (double)dim) > (double)len) {
         /* every entry takes at least a word, a space and dim numbers of 2 bytes ("0 "): a header
          * that cannot fit is caught before allocating for it */
         set_err(err, "%s: truncated: the header promises %ld vectors of %ld dims, but the file is only %zu bytes", path,
                 n, dim, len);
-        return free(buf), NULL;
+        return NULL;
     }
     int text = looks_like_text(&r);
     if (fmt) *fmt = text ? WV_TXT : WV_BIN;
@@ -280,13 +276,20 @@ WordVectors *wv_load(const char *path, WvFormat *fmt, char *err) {
         set_err(err, "%s: data after the %ld vectors the header announces (offset %zu)", path, n, r.pos);
         goto fail;
     }
-    free(buf);
     wv_finish(wv);
     return wv;
 fail:
     wv_free(wv);
-    free(buf);
     return NULL;
+}
+
+WordVectors *wv_load(const char *path, WvFormat *fmt, char *err) {
+    size_t len;
+    char *buf = read_file(path, &len, err);
+    if (!buf) return NULL;
+    WordVectors *wv = wv_parse(buf, len, path, fmt, err);
+    free(buf);
+    return wv;
 }
 
 /* ==== lookups ================================================================================== */

@@ -44,6 +44,9 @@ int wv_save(const WordVectors *wv, const char *path, WvFormat fmt, char *err);
  * duplicate word; a text line without exactly DIM numbers; a number that does not parse or is not
  * finite; a truncated file; data after the last entry. Returns NULL then. fmt may be NULL. */
 WordVectors *wv_load(const char *path, WvFormat *fmt, char *err);
+/* The same for a file already in memory, buf[0..len), called name in the messages: wv_load is this
+ * after reading the file. */
+WordVectors *wv_parse(const char *buf, size_t len, const char *name, WvFormat *fmt, char *err);
 
 /* Row of word, or -1. An exact match first; then the word lower-cased (ASCII and the tokenizer's
  * case folding), so "Athens" in an evaluation file finds "athens". */

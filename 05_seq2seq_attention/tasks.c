@@ -90,14 +90,16 @@ static int only_space(const char *s) {
     return 1;
 }
 
-int task_load_tatoeba(Task *t, const char *path, const TatoebaOptions *o, char *err) {
-    memset(t, 0, sizeof *t);
+static int check_tatoeba_options(const TatoebaOptions *o, char *err) {
     if (o->max_len < 1) return set_err(err, "tatoeba: max_len must be at least 1");
     if (o->dev_frac < 0 || o->test_frac <= 0 || o->dev_frac + o->test_frac >= 1)
         return set_err(err, "tatoeba: dev and test shares must be in [0, 1) with some room left for training");
-    size_t len;
-    char *text = corpus_read(path, &len, err);
-    if (!text) return -1;
+    return 0;
+}
+
+/* The pairs of text (from corpus_read or corpus_parse, owned by t from here on; called path in
+ * the messages). */
+static int tatoeba_from_text(Task *t, char *text, const char *path, const TatoebaOptions *o, char *err) {
     t->kind = TASK_TATOEBA;
     t->text = text;
     const int rev = o->reverse;
@@ -227,6 +229,24 @@ done:
     vocab_free(sources);
     if (ret) task_free(t);
     return ret;
+}
+
+int task_load_tatoeba(Task *t, const char *path, const TatoebaOptions *o, char *err) {
+    memset(t, 0, sizeof *t);
+    if (check_tatoeba_options(o, err)) return -1;
+    size_t len;
+    char *text = corpus_read(path, &len, err);
+    if (!text) return -1;
+    return tatoeba_from_text(t, text, path, o, err);
+}
+
+int task_parse_tatoeba(Task *t, const char *data, size_t size, const char *name, const TatoebaOptions *o, char *err) {
+    memset(t, 0, sizeof *t);
+    if (check_tatoeba_options(o, err)) return -1;
+    size_t len;
+    char *text = corpus_parse(data, size, name, &len, err);
+    if (!text) return -1;
+    return tatoeba_from_text(t, text, name, o, err);
 }
 
 /* ==== task 2: synthetic ========================================================================= */

@@ -104,6 +104,9 @@ TatoebaOptions tatoeba_defaults(void); /* en->zh, max_len 30, dev 0.05, test 0.0
  * empty, binary or non-UTF-8 file (common/corpus.h), a line without exactly three tab-separated
  * fields, an empty field, a sentence with no tokens, or no pairs left after the length filter. */
 int task_load_tatoeba(Task *t, const char *path, const TatoebaOptions *o, char *err);
+/* The same for a file already in memory, data[0..size) (copied: t does not point into it), called
+ * name in the messages: task_load_tatoeba is this after reading the file. */
+int task_parse_tatoeba(Task *t, const char *data, size_t size, const char *name, const TatoebaOptions *o, char *err);
 
 /* ---- task 2: synthetic ----------------------------------------------------------------------- */
 typedef struct {
