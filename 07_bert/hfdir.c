@@ -57,18 +57,9 @@ static int check_dir(const char *dir, char *err) {
     return 0;
 }
 
-int bert_load_config(const char *dir, BertConfig *c, char *err) {
-    if (check_dir(dir, err)) return -1;
-    char *path = join(dir, "config.json");
-    size_t len;
-    char *text = read_file(path, &len, err);
-    if (!text) {
-        free(path);
-        return -1;
-    }
+int bert_parse_config(const char *text, size_t len, const char *path, BertConfig *c, char *err) {
     char e2[ERR_LEN];
     JsonValue *root = json_parse(text, len, e2);
-    free(text);
     int rc = -1;
     if (!root) {
         set_err(err, "%s: not valid JSON: %s", path, e2);
@@ -121,6 +112,16 @@ int bert_load_config(const char *dir, BertConfig *c, char *err) {
     rc = 0;
 done:
     json_free(root);
+    return rc;
+}
+
+int bert_load_config(const char *dir, BertConfig *c, char *err) {
+    if (check_dir(dir, err)) return -1;
+    char *path = join(dir, "config.json");
+    size_t len;
+    char *text = read_file(path, &len, err);
+    int rc = text ? bert_parse_config(text, len, path, c, err) : -1;
+    free(text);
     free(path);
     return rc;
 }
@@ -213,31 +214,24 @@ static int tied_copy(const SafeTensors *st, const StEntry *e, const char *what, 
     return rc;
 }
 
-int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *extra, char *err) {
-    memset(m, 0, sizeof *m);
-    BertConfig c;
-    if (bert_load_config(dir, &c, err)) return -1;
-    if (maxT == 0) maxT = c.max_pos;
-    char *path = join(dir, "model.safetensors");
-    SafeTensors st;
-    memset(&st, 0, sizeof st);
+/* The model of config c from the parsed file st (DIR/model.safetensors, called path in the
+ * messages): st goes to extra, or is freed. */
+static int load_weights(const BertConfig *c, SafeTensors *st, const char *dir, const char *path, Bert *m, int maxB,
+                        int maxT, SafeTensors *extra, char *err) {
+    if (maxT == 0) maxT = c->max_pos;
     char e2[ERR_LEN];
-    if (st_load(path, &st, err)) {
-        free(path);
-        return -1;
-    }
-    if (bert_init(m, &c, maxB, maxT, e2)) {
+    if (bert_init(m, c, maxB, maxT, e2)) {
         set_err(err, "%s: %s", dir, e2);
         goto fail;
     }
     m->has = BERT_HAS_ALL;
-    unsigned char *used = xcalloc((size_t)st.n + 1, 1);
+    unsigned char *used = xcalloc((size_t)st->n + 1, 1);
     const StEntry **src = xcalloc((size_t)m->p.n, sizeof *src);
-    int nfile_layers = layers_in_file(&st) + 1;
+    int nfile_layers = layers_in_file(st) + 1;
     for (int i = 0; i < m->p.n; i++) {
         const ParamSpec *ps = &m->p.specs[i];
         int bad = 0;
-        const StEntry *e = find_variant(&st, ps->name, e2, &bad);
+        const StEntry *e = find_variant(st, ps->name, e2, &bad);
         if (bad) {
             set_err(err, "%s: %s", path, e2);
             goto fail_used;
@@ -252,14 +246,14 @@ int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *ext
                 m->has &= ~part;
                 continue;
             }
-            if (strstr(ps->name, "encoder.layer.") && nfile_layers < c.layers)
+            if (strstr(ps->name, "encoder.layer.") && nfile_layers < c->layers)
                 set_err(err, "%s: tensor '%s' missing: config.json's num_hidden_layers is %d, the file has %d layer%s",
-                        path, ps->name, c.layers, nfile_layers, nfile_layers == 1 ? "" : "s");
+                        path, ps->name, c->layers, nfile_layers, nfile_layers == 1 ? "" : "s");
             else
                 set_err(err, "%s: tensor '%s' missing", path, ps->name);
             goto fail_used;
         }
-        used[e - st.entries] = 1;
+        used[e - st->entries] = 1;
         int64_t want[TENSOR_MAX_DIMS];
         int ok = e->ndim == ps->ndim;
         for (int d = 0; d < ps->ndim; d++) {
@@ -286,7 +280,7 @@ int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *ext
         const ParamSpec *ps = &m->p.specs[i];
         int64_t want[TENSOR_MAX_DIMS];
         for (int d = 0; d < ps->ndim; d++) want[d] = ps->shape[d];
-        if (st_read_f32(&st, src[i]->name, m->p.data + m->p.offsets[i], ps->ndim, want, e2)) {
+        if (st_read_f32(st, src[i]->name, m->p.data + m->p.offsets[i], ps->ndim, want, e2)) {
             set_err(err, "%s: %s", path, e2);
             goto fail_used;
         }
@@ -312,10 +306,10 @@ int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *ext
             const char *nm = m->p.specs[i].name;
             if (strncmp(nm, prefix, strlen(prefix)) != 0) continue;
             int bad = 0;
-            if (find_variant(&st, nm, e2, &bad)) {
+            if (find_variant(st, nm, e2, &bad)) {
                 for (int j = 0; j < m->p.n; j++) {
                     const char *nj = m->p.specs[j].name;
-                    if (strncmp(nj, prefix, strlen(prefix)) == 0 && !find_variant(&st, nj, e2, &bad)) {
+                    if (strncmp(nj, prefix, strlen(prefix)) == 0 && !find_variant(st, nj, e2, &bad)) {
                         set_err(err, "%s: tensor '%s' missing", path, nj);
                         goto fail_used;
                     }
@@ -324,21 +318,21 @@ int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *ext
         }
     }
     /* what is left: tied copies, position_ids, stray layers, and the caller's tensors */
-    for (int i = 0; i < st.n; i++) {
+    for (int i = 0; i < st->n; i++) {
         if (used[i]) continue;
-        const StEntry *e = &st.entries[i];
+        const StEntry *e = &st->entries[i];
         const char *nm = strncmp(e->name, "bert.", 5) == 0 ? e->name + 5 : e->name;
         if (strcmp(nm, "embeddings.position_ids") == 0) continue;
-        size_t V = (size_t)c.vocab_size;
+        size_t V = (size_t)c->vocab_size;
         if (strcmp(e->name, "cls.predictions.decoder.weight") == 0) {
-            if (tied_copy(&st, e, "MLM decoder", m->w.word, V * (size_t)c.hidden, "bert.embeddings.word_embeddings.weight", e2)) {
+            if (tied_copy(st, e, "MLM decoder", m->w.word, V * (size_t)c->hidden, "bert.embeddings.word_embeddings.weight", e2)) {
                 set_err(err, "%s: %s", path, e2);
                 goto fail_used;
             }
             continue;
         }
         if (strcmp(e->name, "cls.predictions.decoder.bias") == 0) {
-            if (tied_copy(&st, e, "MLM decoder bias", m->w.mlm_bias, V, "cls.predictions.bias", e2)) {
+            if (tied_copy(st, e, "MLM decoder bias", m->w.mlm_bias, V, "cls.predictions.bias", e2)) {
                 set_err(err, "%s: %s", path, e2);
                 goto fail_used;
             }
@@ -348,26 +342,52 @@ int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *ext
                    strncmp(e->name, "embeddings.", 11) == 0 || strncmp(e->name, "encoder.", 8) == 0 ||
                    strncmp(e->name, "pooler.", 7) == 0;
         if (!ours) continue; /* the caller's (e.g. classifier.weight) or another head's: not ours to judge */
-        if (strstr(e->name, "encoder.layer.") && nfile_layers > c.layers)
+        if (strstr(e->name, "encoder.layer.") && nfile_layers > c->layers)
             set_err(err, "%s: tensor '%s' is beyond config.json's num_hidden_layers %d (the file has %d layers)", path,
-                    e->name, c.layers, nfile_layers);
+                    e->name, c->layers, nfile_layers);
         else
             set_err(err, "%s: tensor '%s' is not part of this BERT (another architecture or position type?)", path,
                     e->name);
         goto fail_used;
     }
     free(used), free(src);
-    free(path);
-    if (extra) *extra = st;
-    else st_free(&st);
+    if (extra) *extra = *st;
+    else st_free(st);
     return 0;
 fail_used:
     free(used), free(src);
 fail:
-    free(path);
-    st_free(&st);
+    st_free(st);
     bert_free(m);
     return -1;
+}
+
+int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *extra, char *err) {
+    memset(m, 0, sizeof *m);
+    BertConfig c;
+    if (bert_load_config(dir, &c, err)) return -1;
+    char *path = join(dir, "model.safetensors");
+    SafeTensors st;
+    int rc = st_load(path, &st, err);
+    if (rc == 0) rc = load_weights(&c, &st, dir, path, m, maxB, maxT, extra, err);
+    free(path);
+    return rc;
+}
+
+int bert_parse_dir(const char *config, size_t config_len, const unsigned char *weights, size_t weights_len,
+                   const char *dir, Bert *m, int maxB, int maxT, SafeTensors *extra, char *err) {
+    memset(m, 0, sizeof *m);
+    BertConfig c;
+    char *path = join(dir, "config.json");
+    int rc = bert_parse_config(config, config_len, path, &c, err);
+    free(path);
+    if (rc) return -1;
+    path = join(dir, "model.safetensors");
+    SafeTensors st;
+    rc = st_parse_named(weights, weights_len, path, &st, err);
+    if (rc == 0) rc = load_weights(&c, &st, dir, path, m, maxB, maxT, extra, err);
+    free(path);
+    return rc;
 }
 
 /* ---- saving ----------------------------------------------------------------------------------- */

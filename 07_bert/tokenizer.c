@@ -427,29 +427,21 @@ int bert_tok_from_list(BertTokenizer *t, const char *const *list, int n, int do_
     return tok_init(t, tokens, lens, n, do_lower_case, "token list", err);
 }
 
-int bert_tok_load(BertTokenizer *t, const char *path, int do_lower_case, char *err) {
+int bert_tok_parse(BertTokenizer *t, const char *buf, size_t len, const char *path, int do_lower_case,
+                   char *err) {
     memset(t, 0, sizeof *t);
-    size_t len;
-    char *buf = read_file(path, &len, err);
-    if (!buf)
-        return -1;
-    if (len == 0) {
-        free(buf);
+    if (len == 0)
         return set_err(err, "%s: empty file; a vocab.txt holds one token per line", path);
-    }
     const char *nul = memchr(buf, '\0', len);
     if (nul) {
         size_t line = 1;
         for (const char *p = buf; p < nul; p++)
             line += *p == '\n';
-        free(buf);
         return set_err(err, "%s:%zu: NUL byte; this is not a vocab.txt", path, line);
     }
     size_t bad_off, bad_line;
-    if (utf8_validate(buf, len, &bad_off, &bad_line) != 0) {
-        free(buf);
+    if (utf8_validate(buf, len, &bad_off, &bad_line) != 0)
         return set_err(err, "%s:%zu: invalid UTF-8 at byte offset %zu", path, bad_line, bad_off);
-    }
     /* Lines end in LF, CRLF or CR (Python's universal newlines); a last line without its
      * newline counts, an empty remainder after the last newline does not. */
     int n = 0, cap = 1024;
@@ -469,7 +461,6 @@ int bert_tok_load(BertTokenizer *t, const char *path, int do_lower_case, char *e
                 free(tokens[k]);
             free(tokens);
             free(lens);
-            free(buf);
             return set_err(err, "%s: too many lines", path);
         }
         if (n == cap) {
@@ -483,8 +474,18 @@ int bert_tok_load(BertTokenizer *t, const char *path, int do_lower_case, char *e
         lens[n] = (uint32_t)(b - a);
         n++;
     }
-    free(buf);
     return tok_init(t, tokens, lens, n, do_lower_case, path, err);
+}
+
+int bert_tok_load(BertTokenizer *t, const char *path, int do_lower_case, char *err) {
+    memset(t, 0, sizeof *t);
+    size_t len;
+    char *buf = read_file(path, &len, err);
+    if (!buf)
+        return -1;
+    int rc = bert_tok_parse(t, buf, len, path, do_lower_case, err);
+    free(buf);
+    return rc;
 }
 
 int bert_tok_save(const BertTokenizer *t, const char *path, char *err) {

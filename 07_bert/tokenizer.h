@@ -43,6 +43,10 @@ typedef struct {
 /* Read vocab.txt. Returns 0, or -1 with err (ERR_LEN bytes) naming the file and, for invalid
  * UTF-8 or a NUL byte, the line. An empty file, or one without [UNK], is refused. */
 int bert_tok_load(BertTokenizer *t, const char *vocab_txt, int do_lower_case, char *err);
+/* The same for a vocab.txt already in memory, buf[0..len), called name in the messages:
+ * bert_tok_load is this after reading the file. */
+int bert_tok_parse(BertTokenizer *t, const char *buf, size_t len, const char *name, int do_lower_case,
+                   char *err);
 
 /* Write vocab.txt atomically (temporary file, then rename). Returns 0 or -1 with err set; a token
  * holding a line break cannot be written. */
