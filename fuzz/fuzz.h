@@ -8,7 +8,13 @@
  *    a crash is saved in fuzz/regress/NAME/;
  *  - `make test` (tests/test_fuzz_regress.c) replays every file of fuzz/seeds/NAME and
  *    fuzz/regress/NAME through the same function, so a crash found once stays fixed.
- * The harness list is fuzz/harnesses.inc: one FUZZ(NAME) line each. */
+ * The harness list is fuzz/harnesses.inc: one FUZZ(NAME) line each.
+ *
+ * Every harness runs in memory: each reader of files has an entry point that takes the bytes
+ * (corpus_parse, vocab_parse, checkpoint_parse, wv_parse, task_parse_tatoeba, bert_parse_config,
+ * bert_parse_dir, bert_tok_parse, beside st_parse and json_parse), and the function that takes a
+ * path is that entry point after read_file. So the fuzzer runs the parsing code the programs run,
+ * without writing a file per input (which took far longer than the parsing). */
 #ifndef FUZZ_FUZZ_H
 #define FUZZ_FUZZ_H
 #include <stddef.h>
@@ -17,15 +23,6 @@
 #define FUZZ(name) int fuzz_##name(const uint8_t *data, size_t size);
 #include "harnesses.inc"
 #undef FUZZ
-
-/* For readers that take a path: the bytes written to a temporary file private to this process
- * (the same name on every call; removed at exit). Returns the path. */
-const char *fuzz_file(const uint8_t *data, size_t size);
-
-/* The same into a file called name inside a temporary directory private to this process (for
- * readers of model directories); the directory's path is returned by fuzz_dir. */
-const char *fuzz_file_in(const char *name, const uint8_t *data, size_t size);
-const char *fuzz_dir(void);
 
 /* Abort (a crash the fuzzer reports) when a reader refused input without saying why. */
 void fuzz_expect_message(int failed, const char *err);

@@ -9,7 +9,7 @@ int fuzz_checkpoint(const uint8_t *data, size_t size) {
     Params p;
     params_init(&p, specs, 2);
     char err[ERR_LEN] = "";
-    int rc = checkpoint_load(&p, fuzz_file(data, size), "nlpc-fuzz", 1, NULL, err);
+    int rc = checkpoint_parse(&p, data, size, "input", "nlpc-fuzz", 1, NULL, err);
     fuzz_expect_message(rc != 0, err);
     params_free(&p);
     return 0;

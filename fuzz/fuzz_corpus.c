@@ -10,7 +10,7 @@
 int fuzz_corpus(const uint8_t *data, size_t size) {
     char err[ERR_LEN] = "";
     size_t len = 0;
-    char *text = corpus_read(fuzz_file(data, size), &len, err);
+    char *text = corpus_parse((const char *)data, size, "input", &len, err);
     fuzz_expect_message(text == NULL, err);
     if (text && utf8_validate(text, len, NULL, NULL) != 0) abort();
     free(text);

@@ -9,7 +9,7 @@ int fuzz_tatoeba(const uint8_t *data, size_t size) {
     Task t;
     TatoebaOptions o = tatoeba_defaults();
     o.min_count = 1;
-    int rc = task_load_tatoeba(&t, fuzz_file(data, size), &o, err);
+    int rc = task_parse_tatoeba(&t, (const char *)data, size, "input", &o, err);
     fuzz_expect_message(rc != 0, err);
     if (rc == 0) task_free(&t);
     return 0;

@@ -8,7 +8,7 @@
 
 int fuzz_vocab(const uint8_t *data, size_t size) {
     char err[ERR_LEN] = "";
-    Vocab *v = vocab_load(fuzz_file(data, size), err);
+    Vocab *v = vocab_parse((const char *)data, size, "input", err);
     fuzz_expect_message(v == NULL, err);
     if (v) {
         for (int i = 0; i < v->n; i++)

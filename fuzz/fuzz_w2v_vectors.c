@@ -9,7 +9,7 @@
 
 int fuzz_w2v_vectors(const uint8_t *data, size_t size) {
     char err[ERR_LEN] = "";
-    WordVectors *wv = wv_load(fuzz_file(data, size), NULL, err);
+    WordVectors *wv = wv_parse((const char *)data, size, "input", NULL, err);
     fuzz_expect_message(wv == NULL, err);
     if (wv) {
         for (size_t i = 0; i < (size_t)wv->n * (size_t)wv->dim; i++)
