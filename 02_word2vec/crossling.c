@@ -317,7 +317,9 @@ static void print_method(const char *name, const XlResult *r) {
            r->tested ? 100.0 * r->at5 / r->tested : 0, r->at5);
 }
 
-/* PCA of n rows (each d doubles) to 2-D and a labelled scatter with optional arrows i -> i + n/2. */
+/* PCA of n rows (each d doubles) to 2-D and a map of them, every word named, with its page. With
+ * arrows, the first n/2 rows are the source words and the rest their translations: an arrow from
+ * each source word to its translation, and the two languages in two colours. */
 static void plot_rows(const double *rows, int n, int d, const char *const *labels, int arrows, const char *name,
                       const char *title) {
     float *x = xmalloc(sizeof(float) * (size_t)n * d);
@@ -327,12 +329,18 @@ static void plot_rows(const double *rows, int n, int d, const char *const *label
         double *px = xmalloc(sizeof(double) * (size_t)n), *py = xmalloc(sizeof(double) * (size_t)n);
         for (int i = 0; i < n; i++) px[i] = proj[2 * i], py[i] = proj[2 * i + 1];
         PlotArrow *a = xmalloc(sizeof(PlotArrow) * (size_t)(n / 2 + 1));
-        int na = 0;
+        int na = 0, *group = xmalloc(sizeof(int) * (size_t)n);
+        unsigned char *named = xmalloc((size_t)n);
+        for (int i = 0; i < n; i++) group[i] = i < n / 2 ? 0 : 1, named[i] = 1;
         for (int i = 0; arrows && i < n / 2; i++) a[na++] = (PlotArrow){px[i], py[i], px[i + n / 2], py[i + n / 2]};
+        static const char *const languages[2] = {"source (mapped)", "target"};
         PlotOpts o = {title, "PC1", "PC2", 0, 0};
-        plot_scatter(name, &o, px, py, labels, n, a, na);
+        PlotMap m = {0};
+        m.x = px, m.y = py, m.n = n, m.labels = labels, m.named = named, m.arrows = a, m.narrows = na, m.page = 1;
+        if (arrows) m.group = group, m.group_names = languages, m.ngroups = 2;
+        plot_map(name, &o, &m);
         printf("  (the two axes keep %.0f%% of the variance of these %d points)\n", 100 * (ex[0] + ex[1]), n);
-        free(px), free(py), free(a);
+        free(px), free(py), free(a), free(group), free(named);
     }
     free(x), free(proj);
 }

@@ -149,7 +149,9 @@ static void group_check(const WordVectors *wv, const Group *g, int ng, const cha
     printf("):\n  %d of %d have their nearest neighbour in their own group; mean cosine within a group %.3f, "
            "across groups %.3f\n",
            pure, n, nw ? within / nw : 0, na ? across / na : 0);
-    map_words(wv, rows, n, NULL, 0, MAP_PCA, plot_name, title);
+    const char *names[16];
+    for (int i = 0; i < ng && i < 16; i++) names[i] = g[i].name;
+    map_word_groups(wv, rows, n, grp, names, ng < 16 ? ng : 16, NULL, 0, MAP_PCA, plot_name, title);
 }
 
 /* The mean cosine between the offsets of random word pairs: what "parallel" is measured against. */

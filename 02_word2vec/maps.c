@@ -6,6 +6,10 @@
  * the page, which is why the analogy figure is a PCA. t-SNE instead keeps each word's nearest
  * neighbours near: clusters show, but distances between clusters and arrows mean nothing there.
  *
+ * The maps are drawn by common/plot's plot_map: each group in its colour with a legend, labels
+ * placed so that none covers another, and beside each PNG an HTML page of the same figure where
+ * every point shows its word on mouse-over and the map zooms.
+ *
  * Builds on: common/pca, common/tsne, common/plot.
  */
 #include "maps.h"
@@ -13,6 +17,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pca.h"
 #include "plot.h"
@@ -21,6 +26,12 @@
 
 int map_words(const WordVectors *wv, const int *rows, int n, const int (*arrows)[2], int narrows,
               MapMethod method, const char *name, const char *title) {
+    return map_word_groups(wv, rows, n, NULL, NULL, 0, arrows, narrows, method, name, title);
+}
+
+int map_word_groups(const WordVectors *wv, const int *rows, int n, const int *group, const char *const *group_names,
+                    int ngroups, const int (*arrows)[2], int narrows, MapMethod method, const char *name,
+                    const char *title) {
     if (n < (method == MAP_TSNE ? 3 : 2)) {
         fprintf(stderr, "error: a %s map needs at least %d words, got %d\n", method == MAP_TSNE ? "t-SNE" : "PCA",
                 method == MAP_TSNE ? 3 : 2, n);
@@ -61,10 +72,18 @@ int map_words(const WordVectors *wv, const int *rows, int n, const int (*arrows)
         if (from < 0 || to < 0) continue;
         ar[na++] = (PlotArrow){px[from], py[from], px[to], py[to]};
     }
+    /* A PCA map shows chosen words: every one is named. A t-SNE map shows hundreds: a word is named
+     * where its label fits, the others stay dots (their names are in the page, on mouse-over). */
+    unsigned char *named = xmalloc((size_t)n);
+    memset(named, method == MAP_PCA, (size_t)n);
     PlotOpts po = {0};
     po.title = subtitle;
-    int rc = plot_scatter(name, &po, px, py, labels, n, ar, na);
-    free(x), free(xy), free(px), free(py), free(labels), free(ar);
+    PlotMap m = {0};
+    m.x = px, m.y = py, m.n = n, m.labels = labels, m.named = named;
+    m.group = group, m.group_names = group_names, m.ngroups = group ? ngroups : 0;
+    m.arrows = ar, m.narrows = na, m.page = 1;
+    int rc = plot_map(name, &po, &m);
+    free(x), free(xy), free(px), free(py), free(labels), free(ar), free(named);
     return rc;
 }
 

@@ -317,14 +317,31 @@ static int ascii_lines(const PlotOpts *o, const PlotSeries *s, int ns) {
     return 1;
 }
 
-static int ascii_scatter(const PlotOpts *o, const double *x, const double *y, const char *const *labels,
-                         int n, const PlotArrow *arrows, int narrows) {
+/* The order labels are placed in: the named points first, then the others, each as given. */
+static int *label_order(const PlotMap *m, int *count) {
+    int *ord = xmalloc(sizeof(int) * (size_t)(m->n > 0 ? m->n : 1)), k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; m->labels && i < m->n; i++) {
+            int named = m->named && m->named[i];
+            if (m->labels[i] && named == (pass == 0)) ord[k++] = i;
+        }
+    *count = k;
+    return ord;
+}
+
+static int point_group(const PlotMap *m, int i) {
+    return m->group && m->group[i] >= 0 && m->group[i] < m->ngroups ? m->group[i] : -1;
+}
+
+static int ascii_map(const PlotOpts *o, const PlotMap *m) {
+    const double *x = m->x, *y = m->y;
+    int n = m->n;
     Axis ax, ay;
     axis_begin(&ax, o->logx), axis_begin(&ay, o->logy);
     for (int i = 0; i < n; i++)
         if (axis_usable(&ax, x[i]) && axis_usable(&ay, y[i])) axis_add(&ax, x[i]), axis_add(&ay, y[i]);
-    for (int i = 0; i < narrows; i++) {
-        const PlotArrow *a = &arrows[i];
+    for (int i = 0; i < m->narrows; i++) {
+        const PlotArrow *a = &m->arrows[i];
         if (axis_usable(&ax, a->x0) && axis_usable(&ax, a->x1) && axis_usable(&ay, a->y0) &&
             axis_usable(&ay, a->y1))
             axis_add(&ax, a->x0), axis_add(&ax, a->x1), axis_add(&ay, a->y0), axis_add(&ay, a->y1);
@@ -333,8 +350,8 @@ static int ascii_scatter(const PlotOpts *o, const double *x, const double *y, co
     Canvas cv;
     canvas_init(&cv, PLOT_ASCII_W, PLOT_ASCII_H);
     /* arrows first, labels over them, points last so that no point is hidden */
-    for (int i = 0; i < narrows; i++) {
-        const PlotArrow *a = &arrows[i];
+    for (int i = 0; i < m->narrows; i++) {
+        const PlotArrow *a = &m->arrows[i];
         if (!axis_usable(&ax, a->x0) || !axis_usable(&ax, a->x1) || !axis_usable(&ay, a->y0) ||
             !axis_usable(&ay, a->y1))
             continue;
@@ -345,19 +362,45 @@ static int ascii_scatter(const PlotOpts *o, const double *x, const double *y, co
         uint32_t head = abs(c1 - c0) >= 2 * abs(r1 - r0) ? (c1 >= c0 ? '>' : '<') : (r1 < r0 ? '^' : 'v');
         canvas_put(&cv, r1, c1, head);
     }
-    for (int i = 0; labels && i < n; i++) {
-        if (!labels[i] || !axis_usable(&ax, x[i]) || !axis_usable(&ay, y[i])) continue;
+    /* A label goes right of its point, or left of it at the right edge, and only where it runs
+     * into no label written before it (one free cell between two labels on a row). */
+    unsigned char *taken = xcalloc((size_t)cv.w * (size_t)cv.h, 1);
+    int nord, left_out = 0, *ord = label_order(m, &nord);
+    for (int k = 0; k < nord; k++) {
+        int i = ord[k];
+        if (!axis_usable(&ax, x[i]) || !axis_usable(&ay, y[i])) continue;
         int c = axis_cell(&ax, x[i], cv.w), r = cv.h - 1 - axis_cell(&ay, y[i], cv.h);
-        int w = text_width(labels[i]);
-        canvas_text(&cv, r, c + 1 + w <= cv.w ? c + 1 : c - w, labels[i]); /* left of the point at the edge */
+        int w = text_width(m->labels[i]);
+        int start = c + 1 + w <= cv.w ? c + 1 : c - w;
+        int free_run = 1;
+        for (int j = start - 1; j <= start + w; j++)
+            if (j >= 0 && j < cv.w && taken[(size_t)r * cv.w + j]) free_run = 0;
+        if (!free_run) {
+            left_out++;
+            continue;
+        }
+        canvas_text(&cv, r, start, m->labels[i]);
+        for (int j = start; j < start + w; j++)
+            if (j >= 0 && j < cv.w) taken[(size_t)r * cv.w + j] = 1;
     }
     for (int i = 0; i < n; i++) {
         if (!axis_usable(&ax, x[i]) || !axis_usable(&ay, y[i])) continue;
-        canvas_put(&cv, cv.h - 1 - axis_cell(&ay, y[i], cv.h), axis_cell(&ax, x[i], cv.w), '*');
+        int g = point_group(m, i);
+        canvas_put(&cv, cv.h - 1 - axis_cell(&ay, y[i], cv.h), axis_cell(&ax, x[i], cv.w),
+                   g < 0 ? (m->group ? '.' : '*') : (uint32_t)MARKERS[g % 8]);
     }
     ascii_frame(&cv, o, &ax, &ay);
     if (ax.empty) printf("%*s(no data)\n", PLOT_ASCII_MARGIN, "");
-    free(cv.cells);
+    if (m->ngroups > 0 && m->group) {
+        printf("%*s", PLOT_ASCII_MARGIN, "");
+        for (int g = 0; g < m->ngroups; g++) {
+            printf("%s%c ", g ? "   " : "", MARKERS[g % 8]);
+            put_text(m->group_names && m->group_names[g] ? m->group_names[g] : "", 40, 0);
+        }
+        putchar('\n');
+    }
+    if (left_out) printf("%*s(%d labels left out where they would run into others)\n", PLOT_ASCII_MARGIN, "", left_out);
+    free(taken), free(ord), free(cv.cells);
     return 1;
 }
 
@@ -539,12 +582,13 @@ typedef struct {
     FILE *f;
     char script[4096]; /* the temporary script file */
     char *png, *tmp;   /* <outdir>/<name>.png and the name it is rendered to */
+    char *svg;         /* NULL, or where the same script also draws an SVG (a map's page) */
 } Gp;
 
 /* Create the out dir, the script file and its preamble. 0 or -1 (message printed). */
 static int gp_begin(Gp *g, const char *name, const PlotOpts *o, int width, int height) {
     char err[ERR_LEN];
-    g->f = NULL, g->png = g->tmp = NULL;
+    g->f = NULL, g->png = g->tmp = g->svg = NULL;
     if (make_dirs(outdir(), err) != 0) {
         fprintf(stderr, "plot %s: %s\n", name, err);
         return -1;
@@ -595,8 +639,9 @@ static void gp_cleanup(Gp *g) {
     if (g->f) fclose(g->f);
     remove(g->script);
     remove(g->tmp);
-    free(g->png), free(g->tmp);
-    g->f = NULL, g->png = g->tmp = NULL;
+    if (g->svg) remove(g->svg);
+    free(g->png), free(g->tmp), free(g->svg);
+    g->f = NULL, g->png = g->tmp = g->svg = NULL;
 }
 
 /* gnuplot can exit 0 and still have written nothing useful (a wrong terminal, a full disk). */
@@ -610,16 +655,15 @@ static int is_png(const char *path) {
     return ok;
 }
 
-/* Run gnuplot on the script; on success rename the PNG into place and print its path. Always
- * removes the script and the temporary PNG. Returns 0 or -1. */
-static int gp_finish(Gp *g, const char *name) {
+/* Run gnuplot on the script; on success rename the PNG into place and print its path. Returns 0
+ * or -1; gp_cleanup then removes the script and the temporaries. */
+static int gp_render(Gp *g, const char *name) {
     int bad = ferror(g->f);
     if (fclose(g->f) != 0) bad = 1;
     g->f = NULL;
     if (bad) {
         fprintf(stderr, "plot %s: cannot write the gnuplot script %s: %s\n", name, g->script,
                 strerror(errno));
-        gp_cleanup(g);
         return -1;
     }
     fflush(stdout), fflush(stderr); /* keep our output in order with gnuplot's messages */
@@ -628,7 +672,6 @@ static int gp_finish(Gp *g, const char *name) {
     int rc = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ), status = 0;
     if (rc != 0) {
         fprintf(stderr, "plot %s: cannot run gnuplot: %s\n", name, strerror(rc));
-        gp_cleanup(g);
         return -1;
     }
     while (waitpid(pid, &status, 0) < 0)
@@ -643,23 +686,26 @@ static int gp_finish(Gp *g, const char *name) {
             fprintf(stderr, "plot %s: gnuplot failed (%s %d); %s is unchanged\n", name,
                     exited ? "exit status" : "signal", code, g->png);
         else fprintf(stderr, "plot %s: gnuplot wrote no PNG image; %s is unchanged\n", name, g->png);
-        gp_cleanup(g);
         return -1;
     }
     if (rename(g->tmp, g->png) != 0) {
         fprintf(stderr, "plot %s: cannot rename %s to %s: %s\n", name, g->tmp, g->png, strerror(errno));
-        gp_cleanup(g);
         return -1;
     }
     printf("plot: %s\n", g->png);
     fflush(stdout);
-    gp_cleanup(g);
     return 0;
+}
+
+static int gp_finish(Gp *g, const char *name) {
+    int rc = gp_render(g, name);
+    gp_cleanup(g);
+    return rc;
 }
 
 static int gp_lines(const char *name, const PlotOpts *o, const PlotSeries *s, int ns) {
     Gp g;
-    if (gp_begin(&g, name, o, 900, 560) != 0) return -1;
+    if (gp_begin(&g, name, o, 1000, 560) != 0) return -1; /* wider than the maps: the legend is beside */
     FILE *f = g.f;
     gp_axis_labels(f, o->xlabel, o->ylabel);
     Axis ax, ay;
@@ -679,7 +725,9 @@ static int gp_lines(const char *name, const PlotOpts *o, const PlotSeries *s, in
     axis_finish(&ax), axis_finish(&ay);
     if (ax.empty) gp_no_data(f);
     else {
-        fputs("set grid\nset key top right opaque box\n", f);
+        /* the legend right of the plotting area, never over a line ("below" would be narrower, but
+         * gnuplot then draws it over the x label with cairo's fonts) */
+        fputs("set grid\nset key outside right top vertical box\n", f);
         if (o->logx) fputs("set logscale x\n", f);
         if (o->logy) fputs("set logscale y\n", f);
         if (ax.constant) gp_range(f, "x", &ax);
@@ -700,49 +748,516 @@ static int gp_lines(const char *name, const PlotOpts *o, const PlotSeries *s, in
     return gp_finish(&g, name);
 }
 
-static int gp_scatter(const char *name, const PlotOpts *o, const double *x, const double *y,
-                      const char *const *labels, int n, const PlotArrow *arrows, int narrows) {
-    Gp g;
-    if (gp_begin(&g, name, o, 900, 700) != 0) return -1;
-    FILE *f = g.f;
-    gp_axis_labels(f, o->xlabel, o->ylabel);
+/* ==================================== map label layout ====================================== */
+
+/* The maps' PNG: its size, and the label sizes the layout reserves. The advance widths are those
+ * of printable ASCII (32..126) in WenQuanYi Micro Hei at 11 points as pngcairo draws it (measured
+ * once from a rendering, rounded up); wide characters (CJK, full-width) take 15 pixels, the rest 9.
+ * Without that font cairo falls back to another, so the estimate then grows by 15%. A label is 17
+ * pixels tall: gnuplot centres it on its anchor, from 8 above to 9 below (descenders). */
+#define MAP_W 900
+#define MAP_H 700
+#define LABEL_H 17.0
+#define LABEL_ABOVE 8.0
+#define DOT_R 4.5 /* the dots (pt 7 ps 1.1), with a pixel of antialiasing */
+static const unsigned char ASCII_PX[95] = {
+    4, 4, 6, 9, 8, 12, 10, 4, 4, 4, 8, 8, 4, 5, 4, 5,  8, 8, 8, 8, 8,  8,  8,  8, 8,  8, 4, 4,
+    8, 8, 8, 6, 13, 9, 9, 9, 10, 8, 7, 10, 10, 5, 4, 8, 7, 13, 11, 11, 8, 11, 9, 8, 8, 10, 8, 13,
+    8, 8, 8, 4, 5, 4, 8, 6, 8, 8, 9, 7, 9, 8, 5, 8, 9, 4, 4, 7, 4, 13, 9, 8, 9, 9, 6, 7, 5, 9,
+    7, 11, 7, 7, 6, 5, 8, 5, 8};
+
+static double label_px(const char *s) {
+    double w = 0;
+    uint32_t c;
+    while (s && *s) {
+        s += decode_lenient(s, &c);
+        c = printable(c);
+        if (c >= 32 && c < 127) w += ASCII_PX[c - 32];
+        else w += utf8_width(c) == 2 ? 15 : utf8_width(c) == 0 ? 0 : 9;
+    }
+    if (!have_cjk_font()) w *= 1.15;
+    return w + 2; /* a pixel of side bearing each side */
+}
+
+int plot_boxes_overlap(const PlotBox *a, const PlotBox *b) {
+    return a->x0 <= b->x1 && b->x0 <= a->x1 && a->y0 <= b->y1 && b->y0 <= a->y1;
+}
+
+static int box_empty(const PlotBox *b) { return !(b->x1 > b->x0); }
+
+/* Does the box come within r of (u, v)? */
+static int box_near(const PlotBox *b, double u, double v, double r) {
+    double dx = u < b->x0 ? b->x0 - u : u > b->x1 ? u - b->x1 : 0;
+    double dy = v < b->y0 ? b->y0 - v : v > b->y1 ? v - b->y1 : 0;
+    return dx * dx + dy * dy <= r * r;
+}
+
+/* The candidate box for a label of width w beside (u, v), at distance gap, in direction d: right,
+ * left, the four diagonals, above, below (the order they are tried in). */
+static PlotBox candidate(double u, double v, double w, double gap, int d) {
+    static const int DX[8] = {1, -1, 1, 1, -1, -1, 0, 0}, DY[8] = {0, 0, -1, 1, -1, 1, -1, 1};
+    double off = DOT_R + gap, diag = 0.6 * off + 1;
+    double x0 = DX[d] > 0 ? u + (DY[d] ? diag : off) : DX[d] < 0 ? u - (DY[d] ? diag : off) - w : u - w / 2;
+    double y0 = DY[d] < 0 ? v - (DX[d] ? diag : off) - LABEL_H : DY[d] > 0 ? v + (DX[d] ? diag : off)
+                                                                        : v - LABEL_H / 2;
+    return (PlotBox){x0, y0, x0 + w, y0 + LABEL_H};
+}
+
+void plot_layout_free(PlotLayout *l) {
+    if (!l) return;
+    free(l->px), free(l->py), free(l->box), free(l->leader);
+    l->px = l->py = NULL, l->box = NULL, l->leader = NULL;
+}
+
+static int map_args_ok(const char *who, const PlotMap *m) {
+    if (!m || m->n < 0 || (m->n > 0 && (!m->x || !m->y)) || m->narrows < 0 || (m->narrows > 0 && !m->arrows) ||
+        m->ngroups < 0 || (m->ngroups > 0 && !m->group_names)) {
+        fprintf(stderr, "plot %s: missing points, arrows or group names\n", who);
+        return 0;
+    }
+    return 1;
+}
+
+/* Where the figure's parts go, in pixels: room for the title, the axis labels and the legend. */
+static void map_frame(const PlotOpts *o, const PlotMap *m, PlotLayout *L) {
+    L->width = MAP_W, L->height = MAP_H;
+    double legend = 0;
+    for (int g = 0; m->group && g < m->ngroups; g++) {
+        double w = label_px(m->group_names[g]) + 50; /* the sample dot and the gaps */
+        if (w > legend) legend = w;
+    }
+    if (legend > MAP_W / 3.0) legend = MAP_W / 3.0;
+    L->area_x0 = o->ylabel && *o->ylabel ? 85 : 65;
+    L->area_x1 = MAP_W - (legend > 0 ? legend : 25);
+    L->area_y0 = o->title && *o->title ? 40 : 20;
+    L->area_y1 = MAP_H - (o->xlabel && *o->xlabel ? 60 : 40);
+}
+
+int plot_map_layout(const PlotOpts *o, const PlotMap *m, PlotLayout *L) {
+    memset(L, 0, sizeof *L);
+    if (!map_args_ok("layout", m)) return -1;
+    static const PlotOpts none = {NULL, NULL, NULL, 0, 0};
+    if (!o) o = &none;
+    int n = m->n;
+    L->n = n;
+    map_frame(o, m, L);
     Axis ax, ay;
     axis_begin(&ax, o->logx), axis_begin(&ay, o->logy);
-    fputs("$P << EOD\n", f);
-    int label_no = 0;
-    for (int i = 0; i < n; i++) {
-        if (!axis_usable(&ax, x[i]) || !axis_usable(&ay, y[i])) continue;
-        axis_add(&ax, x[i]), axis_add(&ay, y[i]);
-        fprintf(f, "%.10g %.10g\n", x[i], y[i]);
-    }
-    fputs("EOD\n", f);
-    for (int i = 0; labels && i < n; i++) {
-        if (!labels[i] || !axis_usable(&ax, x[i]) || !axis_usable(&ay, y[i])) continue;
-        fprintf(f, "set label %d ", ++label_no), gp_str(f, labels[i]);
-        fprintf(f, " at %.10g,%.10g offset char 0.7,0.5 front\n", x[i], y[i]);
-    }
-    for (int i = 0; i < narrows; i++) {
-        const PlotArrow *a = &arrows[i];
-        if (!axis_usable(&ax, a->x0) || !axis_usable(&ax, a->x1) || !axis_usable(&ay, a->y0) ||
-            !axis_usable(&ay, a->y1))
-            continue;
-        axis_add(&ax, a->x0), axis_add(&ax, a->x1), axis_add(&ay, a->y0), axis_add(&ay, a->y1);
-        fprintf(f, "set arrow from %.10g,%.10g to %.10g,%.10g head filled size char 1.2,20 lw 1.5 "
-                   "lc rgb '#d62728' front\n",
-                a->x0, a->y0, a->x1, a->y1);
+    for (int i = 0; i < n; i++)
+        if (axis_usable(&ax, m->x[i]) && axis_usable(&ay, m->y[i])) axis_add(&ax, m->x[i]), axis_add(&ay, m->y[i]);
+    for (int i = 0; i < m->narrows; i++) {
+        const PlotArrow *a = &m->arrows[i];
+        if (axis_usable(&ax, a->x0) && axis_usable(&ax, a->x1) && axis_usable(&ay, a->y0) && axis_usable(&ay, a->y1))
+            axis_add(&ax, a->x0), axis_add(&ax, a->x1), axis_add(&ay, a->y0), axis_add(&ay, a->y1);
     }
     axis_finish(&ax), axis_finish(&ay);
-    if (ax.empty) gp_no_data(f);
+    axis_pad(&ax, 0.07, 0.07), axis_pad(&ay, 0.06, 0.06); /* room for the labels of the outer points */
+    L->xlo = ax.lo, L->xhi = ax.hi, L->ylo = ay.lo, L->yhi = ay.hi; /* log10 units on a log axis */
+    size_t sz = (size_t)(n > 0 ? n : 1);
+    L->px = xmalloc(sizeof(double) * sz), L->py = xmalloc(sizeof(double) * sz);
+    L->box = xcalloc(sz, sizeof(PlotBox)), L->leader = xcalloc(sz, 1);
+    double aw = L->area_x1 - L->area_x0, ah = L->area_y1 - L->area_y0;
+    for (int i = 0; i < n; i++) {
+        if (!axis_usable(&ax, m->x[i]) || !axis_usable(&ay, m->y[i])) {
+            L->px[i] = L->py[i] = NAN;
+            continue;
+        }
+        L->px[i] = L->area_x0 + (axis_t(&ax, m->x[i]) - ax.lo) / (ax.hi - ax.lo) * aw;
+        L->py[i] = L->area_y1 - (axis_t(&ay, m->y[i]) - ay.lo) / (ay.hi - ay.lo) * ah;
+    }
+    /* Greedy placement, named labels first: the first candidate that stays in the plotting area,
+     * keeps 2 pixels from every label placed before it and covers no dot and no arrow. A named label that
+     * finds none tries rings further out (joined to its point by a line), then lets itself cover
+     * dots and arrows; the others stay unlabelled. */
+    /* the arrows, as points every 3 pixels along each: a label should not sit on one either */
+    int nseg = 0;
+    double *seg = NULL;
+    for (int a = 0; a < m->narrows; a++) {
+        const PlotArrow *r = &m->arrows[a];
+        if (!axis_usable(&ax, r->x0) || !axis_usable(&ax, r->x1) || !axis_usable(&ay, r->y0) || !axis_usable(&ay, r->y1))
+            continue;
+        double u0 = L->area_x0 + (axis_t(&ax, r->x0) - ax.lo) / (ax.hi - ax.lo) * aw;
+        double v0 = L->area_y1 - (axis_t(&ay, r->y0) - ay.lo) / (ay.hi - ay.lo) * ah;
+        double u1 = L->area_x0 + (axis_t(&ax, r->x1) - ax.lo) / (ax.hi - ax.lo) * aw;
+        double v1 = L->area_y1 - (axis_t(&ay, r->y1) - ay.lo) / (ay.hi - ay.lo) * ah;
+        int steps = 1 + (int)(hypot(u1 - u0, v1 - v0) / 3);
+        if (steps > 2000) steps = 2000;
+        seg = xrealloc(seg, sizeof(double) * 2 * (size_t)(nseg + steps + 1));
+        for (int k = 0; k <= steps; k++, nseg++)
+            seg[2 * nseg] = u0 + (u1 - u0) * k / steps, seg[2 * nseg + 1] = v0 + (v1 - v0) * k / steps;
+    }
+    int nord, *ord = label_order(m, &nord);
+    const double GAP = 2, RINGS[] = {2, 20, 38, 56, 74, 92, 110};
+    const int NRINGS = (int)(sizeof RINGS / sizeof *RINGS);
+    for (int k = 0; k < nord; k++) {
+        int i = ord[k], named = m->named && m->named[i];
+        if (isnan(L->px[i])) continue;
+        double w = label_px(m->labels[i]);
+        int found = 0;
+        for (int pass = 0; pass < (named ? 2 : 1) && !found; pass++)
+            for (int ring = 0; ring < (named ? NRINGS : 1) && !found; ring++)
+                for (int d = 0; d < 8 && !found; d++) {
+                    PlotBox b = candidate(L->px[i], L->py[i], w, RINGS[ring], d);
+                    if (b.x0 < L->area_x0 + 1 || b.x1 > L->area_x1 - 1 || b.y0 < L->area_y0 + 1 ||
+                        b.y1 > L->area_y1 - 1)
+                        continue;
+                    PlotBox grown = {b.x0 - GAP, b.y0 - GAP, b.x1 + GAP, b.y1 + GAP};
+                    int ok = 1;
+                    for (int q = 0; q < k && ok; q++)
+                        if (!box_empty(&L->box[ord[q]]) && plot_boxes_overlap(&grown, &L->box[ord[q]])) ok = 0;
+                    for (int j = 0; j < n && ok && pass == 0; j++)
+                        if (!isnan(L->px[j]) && box_near(&b, L->px[j], L->py[j], DOT_R)) ok = 0;
+                    for (int j = 0; j < nseg && ok && pass == 0; j++)
+                        if (box_near(&b, seg[2 * j], seg[2 * j + 1], 2)) ok = 0;
+                    if (!ok) continue;
+                    L->box[i] = b, L->leader[i] = ring > 0, found = 1;
+                }
+        if (found) L->placed++;
+        else if (named) L->named_missing++;
+        else L->thinned++;
+    }
+    free(ord), free(seg);
+    return 0;
+}
+
+/* Group colours (matplotlib's "tab10", which stays apart for readers with a red-green deficiency
+ * better than a rainbow does); grey for points of no group. Labels take their group's colour,
+ * darkened, so that a light colour still reads as text. */
+static const char *const GROUP_COLOURS[10] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                              "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
+#define NO_GROUP_COLOUR "#9a9a9a"
+#define ONE_COLOUR "#1f77b4"
+#define LABEL_COLOUR "#202020"
+
+static const char *group_colour(int g) { return g < 0 ? NO_GROUP_COLOUR : GROUP_COLOURS[g % 10]; }
+
+static void label_colour(int g, char out[8]) {
+    if (g < 0) {
+        snprintf(out, 8, "%s", LABEL_COLOUR);
+        return;
+    }
+    unsigned rgb = (unsigned)strtoul(GROUP_COLOURS[g % 10] + 1, NULL, 16);
+    unsigned r = (rgb >> 16 & 255) * 7 / 10, gr = (rgb >> 8 & 255) * 7 / 10, b = (rgb & 255) * 7 / 10;
+    snprintf(out, 8, "#%02x%02x%02x", r, gr, b);
+}
+
+/* Pixel (u, v) of the layout back to data coordinates, for gnuplot. */
+static double layout_x(const PlotLayout *L, const Axis *a, double u) {
+    return axis_value(a, L->xlo + (u - L->area_x0) / (L->area_x1 - L->area_x0) * (L->xhi - L->xlo));
+}
+static double layout_y(const PlotLayout *L, const Axis *a, double v) {
+    return axis_value(a, L->ylo + (L->area_y1 - v) / (L->area_y1 - L->area_y0) * (L->yhi - L->ylo));
+}
+
+/* ---- the interactive page ---- */
+
+/* Text inside HTML or SVG: & < > " escaped, control characters as spaces. */
+static void html_text(FILE *f, const char *s) {
+    for (; s && *s; s++) {
+        if (*s == '&') fputs("&amp;", f);
+        else if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '"') fputs("&quot;", f);
+        else if ((unsigned char)*s < 0x20 || *s == 0x7F) fputc(' ', f);
+        else fputc(*s, f);
+    }
+}
+
+/* A JavaScript string literal; '<' as \u003c, so that no label can end the script block. */
+static void js_str(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', f), fputc(*s, f);
+        else if (*s == '<') fputs("\\u003c", f);
+        else if ((unsigned char)*s < 0x20 || *s == 0x7F) fputc(' ', f);
+        else fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static const char PAGE_STYLE[] =
+    "body{font-family:'" CJK_FONT "',sans-serif;margin:12px;color:#222;background:#fff}\n"
+    "#bar{font-size:14px;margin:0 0 6px 0;line-height:1.5}\n"
+    "#fig{position:relative;max-width:%dpx;border:1px solid #ccc}\n"
+    "#fig svg{width:100%%;height:auto;display:block;cursor:grab;touch-action:none}\n"
+    "#tip{position:absolute;display:none;pointer-events:none;background:#ffffe8;border:1px solid #888;"
+    "padding:1px 5px;font-size:14px;white-space:nowrap}\n"
+    ".hit{fill:#000;fill-opacity:0;stroke:none}\n.hit:hover{stroke:#000;stroke-width:1.5}\n";
+
+/* The page's behaviour: zoom and move by rewriting the SVG's viewBox, names on mouse-over, every
+ * name on request; then a check that tests read back (data-* attributes of <html>): how many points
+ * can be pointed at, whether any two of the figure's labels overlap as this browser draws them, and
+ * whether a mouse-over shows a name and the wheel zooms (one of each, then undone). */
+static const char PAGE_SCRIPT[] =
+    "(function () {\n"
+    "  var svg = document.querySelector('#fig svg'), fig = document.getElementById('fig');\n"
+    "  var tip = document.getElementById('tip'), all = document.getElementById('all');\n"
+    "  var hits = document.getElementById('nlpc-hits'), names = document.getElementById('nlpc-names');\n"
+    "  var W = SIZE[0], H = SIZE[1], vb = [0, 0, W, H], drag = null;\n"
+    "  function show() {\n"
+    "    svg.setAttribute('viewBox', vb.join(' '));\n"
+    "    var k = vb[2] / W;\n"
+    "    hits.querySelectorAll('circle').forEach(function (c) { c.setAttribute('r', 7 * k); });\n"
+    "    names.setAttribute('font-size', 13 * k);\n"
+    "    document.getElementById('zoom').textContent = k < 0.999 ? 'zoom ' + (1 / k).toFixed(1) + 'x' : '';\n"
+    "  }\n"
+    "  function at(e) {\n"
+    "    var p = svg.createSVGPoint(); p.x = e.clientX; p.y = e.clientY;\n"
+    "    return p.matrixTransform(svg.getScreenCTM().inverse());\n"
+    "  }\n"
+    "  svg.addEventListener('wheel', function (e) {\n"
+    "    e.preventDefault();\n"
+    "    var p = at(e), k = e.deltaY < 0 ? 0.8 : 1.25;\n"
+    "    if (vb[2] * k > W) k = W / vb[2];\n"
+    "    if (vb[2] * k < W / 50) return;\n"
+    "    vb = [p.x - (p.x - vb[0]) * k, p.y - (p.y - vb[1]) * k, vb[2] * k, vb[3] * k];\n"
+    "    show();\n"
+    "  }, {passive: false});\n"
+    "  svg.addEventListener('pointerdown', function (e) {\n"
+    "    drag = {x: e.clientX, y: e.clientY, vb: vb.slice()};\n"
+    "  });\n"
+    "  window.addEventListener('pointermove', function (e) {\n"
+    "    if (!drag) return;\n"
+    "    var s = drag.vb[2] / svg.getBoundingClientRect().width;\n"
+    "    vb = [drag.vb[0] - (e.clientX - drag.x) * s, drag.vb[1] - (e.clientY - drag.y) * s, vb[2], vb[3]];\n"
+    "    show();\n"
+    "  });\n"
+    "  window.addEventListener('pointerup', function () { drag = null; });\n"
+    "  svg.addEventListener('dblclick', function () { vb = [0, 0, W, H]; show(); });\n"
+    "  hits.addEventListener('mouseover', function (e) {\n"
+    "    var i = e.target.getAttribute('data-i');\n"
+    "    if (i === null) return;\n"
+    "    var p = P[i];\n"
+    "    tip.textContent = p[2] + (p[3] >= 0 ? '  (' + G[p[3]] + ')' : '');\n"
+    "    tip.style.display = 'block';\n"
+    "  });\n"
+    "  hits.addEventListener('mousemove', function (e) {\n"
+    "    var r = fig.getBoundingClientRect();\n"
+    "    tip.style.left = (e.clientX - r.left + 14) + 'px'; tip.style.top = (e.clientY - r.top + 10) + 'px';\n"
+    "  });\n"
+    "  hits.addEventListener('mouseout', function () { tip.style.display = 'none'; });\n"
+    "  all.addEventListener('change', function () { names.style.display = all.checked ? '' : 'none'; });\n"
+    "  show();\n"
+    "  var placed = {}, boxes = [], over = 0, m = svg.getScreenCTM(), q = svg.createSVGPoint();\n"
+    "  B.forEach(function (b) { placed[P[b[0]][2]] = 1; });\n"
+    "  q.x = AREA[0]; q.y = AREA[1]; var a0 = q.matrixTransform(m);\n"
+    "  q.x = AREA[2]; q.y = AREA[3]; var a1 = q.matrixTransform(m);\n"
+    "  svg.querySelectorAll('text').forEach(function (t) {\n"
+    "    if (names.contains(t) || !placed[t.textContent.trim()]) return;\n"
+    "    var r = t.getBoundingClientRect(), cx = (r.left + r.right) / 2, cy = (r.top + r.bottom) / 2;\n"
+    "    if (cx > a0.x && cx < a1.x && cy > a0.y && cy < a1.y) boxes.push(r);\n"
+    "  });\n"
+    "  for (var i = 0; i < boxes.length; i++)\n"
+    "    for (var j = i + 1; j < boxes.length; j++) {\n"
+    "      var a = boxes[i], b = boxes[j];\n"
+    "      if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) over++;\n"
+    "    }\n"
+    "  var d = document.documentElement.dataset;\n"
+    "  d.points = hits.querySelectorAll('circle').length; d.labels = boxes.length; d.overlaps = over;\n"
+    "  var c0 = hits.querySelector('circle');\n"
+    "  if (c0) {\n"
+    "    c0.dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));\n"
+    "    d.hover = tip.style.display === 'block' && tip.textContent.indexOf(P[c0.getAttribute('data-i')][2]) === 0 ? 1 : 0;\n"
+    "    c0.dispatchEvent(new MouseEvent('mouseout', {bubbles: true}));\n"
+    "  }\n"
+    "  var sr = svg.getBoundingClientRect();\n"
+    "  svg.dispatchEvent(new WheelEvent('wheel', {deltaY: -100, clientX: sr.left + sr.width / 2,\n"
+    "                                            clientY: sr.top + sr.height / 2, bubbles: true, cancelable: true}));\n"
+    "  d.zoom = vb[2] < W ? 1 : 0;\n"
+    "  svg.dispatchEvent(new MouseEvent('dblclick', {bubbles: true}));\n"
+    "  if (vb[2] !== W) d.zoom = 0;\n"
+    "  d.ready = '1';\n"
+    "})();\n";
+
+/* Write <outdir>/<name>.html around the SVG gnuplot drew from the same script: gnuplot's own
+ * <title> removed (it would be every point's tooltip), one invisible circle per point carrying its
+ * name, the names for the "every name" switch, the data and the script. 0 or -1 (message printed). */
+static int write_page(const char *name, const PlotOpts *o, const PlotMap *m, const PlotLayout *L,
+                      const char *svg_path) {
+    char err[ERR_LEN];
+    size_t len;
+    char *svg = read_file(svg_path, &len, err);
+    if (!svg) {
+        fprintf(stderr, "plot %s: gnuplot wrote no SVG for the page: %s\n", name, err);
+        return -1;
+    }
+    char *start = strstr(svg, "<svg"), *end = NULL;
+    for (char *p = start ? strstr(start, "</svg>") : NULL; p; p = strstr(p + 1, "</svg>")) end = p;
+    if (!start || !end) {
+        fprintf(stderr, "plot %s: gnuplot's SVG has no <svg> element; no page written\n", name);
+        free(svg);
+        return -1;
+    }
+    char *gtitle = strstr(start, "<title>Gnuplot</title>");
+    if (gtitle && gtitle < end) memset(gtitle, ' ', strlen("<title>Gnuplot</title>"));
+    size_t n = strlen(outdir()) + strlen(name) + 64;
+    char *path = xmalloc(n), *tmp = xmalloc(n);
+    snprintf(path, n, "%s/%s.html", outdir(), name);
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "plot %s: cannot write %s: %s\n", name, tmp, strerror(errno));
+        free(svg), free(path), free(tmp);
+        return -1;
+    }
+    const char *title = o->title && *o->title ? o->title : name;
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
+    html_text(f, title);
+    fputs("</title>\n<!-- written by common/plot.c beside the PNG of the same name -->\n<style>\n", f);
+    fprintf(f, PAGE_STYLE, L->width);
+    fputs("</style>\n</head>\n<body>\n<div id=\"bar\">", f);
+    fprintf(f, "Point at a dot for its name (%d points, %d labelled in the figure). Wheel: zoom; drag: move; "
+               "double-click: back. <label><input type=\"checkbox\" id=\"all\"> show every name</label> "
+               "<span id=\"zoom\"></span></div>\n<div id=\"fig\">\n",
+            m->n, L->placed);
+    fwrite(start, 1, (size_t)(end - start), f);
+    fputs("<g id=\"nlpc-names\" style=\"display:none\" fill=\"#000\" font-size=\"13\">\n", f);
+    for (int i = 0; i < m->n; i++) {
+        if (isnan(L->px[i]) || !m->labels || !m->labels[i]) continue;
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", L->px[i] + 6, L->py[i] + 4);
+        html_text(f, m->labels[i]);
+        fputs("</text>\n", f);
+    }
+    fputs("</g>\n<g id=\"nlpc-hits\">\n", f);
+    for (int i = 0; i < m->n; i++) {
+        if (isnan(L->px[i])) continue;
+        fprintf(f, "<circle class=\"hit\" data-i=\"%d\" cx=\"%.1f\" cy=\"%.1f\" r=\"7\"><title>", i, L->px[i], L->py[i]);
+        if (m->labels && m->labels[i]) html_text(f, m->labels[i]);
+        else fprintf(f, "point %d", i + 1);
+        int g = point_group(m, i);
+        if (g >= 0) fputs(" (", f), html_text(f, m->group_names[g]), fputc(')', f);
+        fputs("</title></circle>\n", f);
+    }
+    fputs("</g>\n</svg>\n<div id=\"tip\"></div>\n</div>\n<script>\n", f);
+    fprintf(f, "var SIZE = [%d, %d], AREA = [%.1f, %.1f, %.1f, %.1f];\n", L->width, L->height, L->area_x0,
+            L->area_y0, L->area_x1, L->area_y1);
+    fputs("var G = [", f);
+    for (int g = 0; m->group && g < m->ngroups; g++) fputs(g ? ", " : "", f), js_str(f, m->group_names[g]);
+    fputs("];\n/* each point: its pixel position in the figure, its name, its group (-1: none) */\nvar P = [\n", f);
+    for (int i = 0; i < m->n; i++) {
+        fprintf(f, "[%.1f, %.1f, ", isnan(L->px[i]) ? -1.0 : L->px[i], isnan(L->py[i]) ? -1.0 : L->py[i]);
+        js_str(f, m->labels && m->labels[i] ? m->labels[i] : "");
+        fprintf(f, ", %d]%s\n", point_group(m, i), i + 1 < m->n ? "," : "");
+    }
+    fputs("];\n/* the labels of the figure: point, then the box common/plot.c reserved for it (pixels) */\nvar B = [\n", f);
+    int first = 1;
+    for (int i = 0; i < m->n; i++) {
+        const PlotBox *b = &L->box[i];
+        if (box_empty(b)) continue;
+        fprintf(f, "%s[%d, %.1f, %.1f, %.1f, %.1f]", first ? "" : ",\n", i, b->x0, b->y0, b->x1, b->y1);
+        first = 0;
+    }
+    fputs("\n];\n", f);
+    fputs(PAGE_SCRIPT, f);
+    fputs("</script>\n</body>\n</html>\n", f);
+    free(svg);
+    int bad = ferror(f);
+    if (fclose(f) != 0) bad = 1;
+    if (bad || rename(tmp, path) != 0) {
+        fprintf(stderr, "plot %s: cannot write %s: %s\n", name, path, strerror(errno));
+        remove(tmp), free(path), free(tmp);
+        return -1;
+    }
+    printf("page: %s\n", path);
+    fflush(stdout);
+    free(path), free(tmp);
+    return 0;
+}
+
+static int gp_map(const char *name, const PlotOpts *o, const PlotMap *m) {
+    PlotLayout L;
+    if (plot_map_layout(o, m, &L) != 0) return -1;
+    Gp g;
+    if (gp_begin(&g, name, o, L.width, L.height) != 0) {
+        plot_layout_free(&L);
+        return -1;
+    }
+    FILE *f = g.f;
+    gp_axis_labels(f, o->xlabel, o->ylabel);
+    Axis ax = {L.xlo, L.xhi, o->logx != 0, 0, 0}, ay = {L.ylo, L.yhi, o->logy != 0, 0, 0};
+    int usable = 0, ng = m->group ? m->ngroups : 0;
+    for (int i = 0; i < m->n; i++) usable += !isnan(L.px[i]);
+    /* the plotting area at fixed pixels, so that the layout's boxes are where gnuplot draws */
+    fprintf(f, "set lmargin at screen %.6f\nset rmargin at screen %.6f\nset tmargin at screen %.6f\n"
+               "set bmargin at screen %.6f\n",
+            L.area_x0 / L.width, L.area_x1 / L.width, 1 - L.area_y0 / L.height, 1 - L.area_y1 / L.height);
+    if (!usable) gp_no_data(f);
     else {
-        /* autoscale knows neither labels nor arrows: leave room for both, more on the right */
-        axis_pad(&ax, 0.06, 0.18), axis_pad(&ay, 0.08, 0.08);
-        fputs("set grid\nunset key\n", f);
+        for (int k = -1; k < ng; k++) { /* one data block per group; $G_ for the points of none */
+            if (k < 0) fputs("$G_ << EOD\n", f);
+            else fprintf(f, "$G%d << EOD\n", k);
+            for (int i = 0; i < m->n; i++)
+                if (!isnan(L.px[i]) && point_group(m, i) == k) fprintf(f, "%.10g %.10g\n", m->x[i], m->y[i]);
+            fputs("EOD\n", f);
+        }
+        int label_no = 0;
+        for (int i = 0; i < m->n; i++) {
+            const PlotBox *b = &L.box[i];
+            if (box_empty(b)) continue;
+            char colour[8];
+            label_colour(ng ? point_group(m, i) : -1, colour);
+            fprintf(f, "set label %d ", ++label_no), gp_str(f, m->labels[i]);
+            fprintf(f, " at %.10g,%.10g left front tc rgb '%s'\n", layout_x(&L, &ax, b->x0 + 1),
+                    layout_y(&L, &ay, b->y0 + LABEL_ABOVE), colour);
+            if (L.leader[i]) { /* from the dot to the nearest point of the label's box */
+                double u = L.px[i], v = L.py[i];
+                double bu = u < b->x0 ? b->x0 : u > b->x1 ? b->x1 : u, bv = v < b->y0 ? b->y0 : v > b->y1 ? b->y1 : v;
+                fprintf(f, "set arrow from %.10g,%.10g to %.10g,%.10g nohead lw 0.8 lc rgb '#a0a0a0' back\n",
+                        m->x[i], m->y[i], layout_x(&L, &ax, bu), layout_y(&L, &ay, bv));
+            }
+        }
+        for (int i = 0; i < m->narrows; i++) {
+            const PlotArrow *a = &m->arrows[i];
+            if (!axis_usable(&ax, a->x0) || !axis_usable(&ax, a->x1) || !axis_usable(&ay, a->y0) ||
+                !axis_usable(&ay, a->y1))
+                continue;
+            /* red, or dark grey where red is a group's colour */
+            fprintf(f, "set arrow from %.10g,%.10g to %.10g,%.10g head filled size char 1.2,20 lw 1.5 "
+                       "lc rgb '%s' front\n",
+                    a->x0, a->y0, a->x1, a->y1, ng > 1 ? "#505050" : "#d62728");
+        }
+        /* the svg terminal sizes points from its font: DOT keeps the page's dots as big as the PNG's */
+        fputs("DOT = 1.1\nset grid lc rgb '#dddddd'\n", f);
         if (o->logx) fputs("set logscale x\n", f);
         if (o->logy) fputs("set logscale y\n", f);
         gp_range(f, "x", &ax), gp_range(f, "y", &ay);
-        fputs("plot $P with points pt 7 ps 1.2 lc rgb '#1f77b4' notitle\n", f);
+        if (ng) /* the legend in the right margin, level with the top of the plotting area */
+            fprintf(f, "set key at screen %.6f,%.6f top left Left reverse samplen 0.5 spacing 1.4\n",
+                    (L.area_x1 + 12) / L.width, 1 - L.area_y0 / L.height);
+        else fputs("unset key\n", f);
+        fputs("plot ", f);
+        int first = 1;
+        for (int k = -1; k < ng; k++) {
+            int count = 0;
+            for (int i = 0; i < m->n; i++) count += !isnan(L.px[i]) && point_group(m, i) == k;
+            if (!count) continue; /* an empty data block is a gnuplot warning */
+            if (!first) fputs(", ", f);
+            if (k < 0) fputs("$G_", f);
+            else fprintf(f, "$G%d", k);
+            fprintf(f, " with points pt 7 ps DOT lc rgb '%s' ", ng ? group_colour(k) : ONE_COLOUR);
+            if (k >= 0) fputs("title ", f), gp_str(f, m->group_names[k] ? m->group_names[k] : "");
+            else fputs("notitle", f);
+            first = 0;
+        }
+        fputc('\n', f);
     }
-    return gp_finish(&g, name);
+    if (m->page) { /* the same figure again, as SVG for the page */
+        size_t n = strlen(g.png) + 32;
+        g.svg = xmalloc(n);
+        snprintf(g.svg, n, "%s.svg.%ld", g.png, (long)getpid());
+        fprintf(f, "set terminal svg size %d,%d fixed noenhanced font '%s,14.67' background rgb 'white'\n", L.width,
+                L.height, have_cjk_font() ? CJK_FONT : "");
+        fputs("set output ", f), gp_str(f, g.svg), fputs("\nDOT = 0.72\nreplot\nunset output\n", f);
+    }
+    int rc = gp_render(&g, name);
+    if (rc == 0 && m->page) rc = write_page(name, o, m, &L, g.svg);
+    if (L.named_missing || L.thinned)
+        printf("plot %s: %d of %d labels drawn%s%d left out where they would cover other labels or points%s\n", name,
+               L.placed, L.placed + L.named_missing + L.thinned, m->page ? " (every name is in the page); " : "; ",
+               L.named_missing + L.thinned, L.named_missing ? ", named ones among them" : "");
+    gp_cleanup(&g);
+    plot_layout_free(&L);
+    return rc;
 }
 
 /* Tick labels for the indices 0..n-1 of a heatmap or bar axis; at most about 40 shown. */
@@ -756,6 +1271,22 @@ static void gp_index_tics(FILE *f, const char *axis, const char *const *labels, 
         fprintf(f, " %d", i);
     }
     fprintf(f, ")%s\n", extra);
+}
+
+/* The colour bar's ticks: about five round values (1, 2 or 5 times a power of ten apart), each
+ * printed with the digits its step needs and no more (gnuplot's own choice can print 0.9000000). */
+static void gp_colour_bar_tics(FILE *f, double lo, double hi) {
+    double span = hi - lo;
+    if (!(span > 0) || !isfinite(span)) return;
+    double raw = span / 5, mag = pow(10.0, floor(log10(raw))), step = mag;
+    if (raw > 5 * mag) step = 10 * mag;
+    else if (raw > 2 * mag) step = 5 * mag;
+    else if (raw > mag) step = 2 * mag;
+    double big = fabs(lo) > fabs(hi) ? fabs(lo) : fabs(hi);
+    int decimals = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+    double first = ceil(lo / step - 1e-9) * step;
+    if (big >= 1e6 || step < 1e-4) fprintf(f, "set cbtics %.10g,%.10g,%.10g format '%%.1e'\n", first, step, hi);
+    else fprintf(f, "set cbtics %.10g,%.10g,%.10g format '%%.%df'\n", first, step, hi + step * 1e-6, decimals);
 }
 
 #define HEAT_BOXES_MAX 10000
@@ -799,6 +1330,7 @@ static int gp_heatmap(const char *name, const PlotOpts *o, const double *m, int 
     fputs("set palette defined (0 '#f7fbff', 1 '#c6dbef', 2 '#6baed6', 3 '#2171b5', 4 '#08306b')\n"
           "set tics scale 0\nunset key\n",
           f);
+    gp_colour_bar_tics(f, clo, chi);
     gp_index_tics(f, "x", col_labels, cols, cols > 6 ? " rotate by 45 right" : "");
     gp_index_tics(f, "y", row_labels, rows, "");
     if (rows <= 12 && cols <= 12) {
@@ -904,18 +1436,26 @@ int plot_lines(const char *name, const PlotOpts *o, const PlotSeries *s, int ns)
     return gp_lines(name, o, s, ns);
 }
 
+int plot_map(const char *name, const PlotOpts *o, const PlotMap *m) {
+    if (check_name(name) != 0) return -1;
+    if (!map_args_ok(name, m)) return -1;
+    if (!o) o = &NO_OPTS;
+    if (use_ascii()) {
+        int rc = ascii_map(o, m);
+        fflush(stdout);
+        return rc;
+    }
+    return gp_map(name, o, m);
+}
+
 int plot_scatter(const char *name, const PlotOpts *o, const double *x, const double *y,
                  const char *const *labels, int n, const PlotArrow *arrows, int narrows) {
     if (check_name(name) != 0) return -1;
     if (n < 0 || (n > 0 && (!x || !y)) || narrows < 0 || (narrows > 0 && !arrows))
         return fprintf(stderr, "plot %s: missing points or arrows\n", name), -1;
-    if (!o) o = &NO_OPTS;
-    if (use_ascii()) {
-        int rc = ascii_scatter(o, x, y, labels, n, arrows, narrows);
-        fflush(stdout);
-        return rc;
-    }
-    return gp_scatter(name, o, x, y, labels, n, arrows, narrows);
+    PlotMap m = {0};
+    m.x = x, m.y = y, m.n = n, m.labels = labels, m.arrows = arrows, m.narrows = narrows;
+    return plot_map(name, o, &m);
 }
 
 int plot_heatmap(const char *name, const PlotOpts *o, const double *m, int rows, int cols,

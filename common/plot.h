@@ -61,14 +61,66 @@ typedef struct {
 /* name: the file's base name (no '/', no leading '.'); "loss" writes <outdir>/loss.png.
  * All return 0 (PNG written, "plot: <path>" printed on stdout), 1 (drawn in the terminal), or -1. */
 
-/* ns lines with a legend (markers * o + x # @ % & in the terminal). */
+/* ns lines with a legend, right of the plotting area so that it never hides a line (markers
+ * * o + x # @ % & in the terminal). */
 int plot_lines(const char *name, const PlotOpts *o, const PlotSeries *s, int ns);
-/* n points, each with its label (labels or labels[i] may be NULL), and narrows arrows. */
+/* n points, each with its label (labels or labels[i] may be NULL), and narrows arrows: plot_map
+ * with no groups, no page, and every label kept only where it fits beside its point. */
 int plot_scatter(const char *name, const PlotOpts *o, const double *x, const double *y,
                  const char *const *labels, int n, const PlotArrow *arrows, int narrows);
+/* A map of labelled points, the word-vector picture (chapter 02's PCA and t-SNE maps):
+ *  - group (optional): each point's group, an index into group_names (-1: none, drawn grey); each
+ *    group gets its own colour and a legend entry, outside the data, on the right.
+ *  - labels are placed, never stacked: every label is a box of its estimated size in pixels, put
+ *    beside its point (right, left, the diagonals, above, below) where it covers no other label,
+ *    no dot and no arrow.
+ *    A point with named[i] != 0 must be named: its label may also go further out, with a thin line
+ *    to its point, and may cover other points' dots as a last resort. The other labels (all of
+ *    them when named is NULL) are kept only where they fit right beside their point without
+ *    covering another point: the rest stay dots. plot_map prints how many labels it left out.
+ *  - page != 0: also write <name>.html beside the PNG: the same figure (gnuplot's svg terminal)
+ *    with every point's name on mouse-over, wheel zoom, drag to move, double-click to reset, and
+ *    a switch that shows every name. The page needs nothing but a browser (no network, no files).
+ * In the terminal the groups get the markers * o + x # @ % &; a label that would run into another
+ * is left out there too. */
+typedef struct {
+    const double *x, *y;
+    int n;
+    const char *const *labels;      /* NULL, or n labels (NULL entries: no label) */
+    const unsigned char *named;     /* NULL, or n flags */
+    const int *group;               /* NULL, or n group indices */
+    const char *const *group_names; /* ngroups names */
+    int ngroups;
+    const PlotArrow *arrows;
+    int narrows;
+    int page;
+} PlotMap;
+int plot_map(const char *name, const PlotOpts *o, const PlotMap *m);
+
+/* The label layout plot_map draws in its PNG, for tests and checks. Boxes are in the PNG's pixels
+ * (y downwards); box i is empty (x1 <= x0) when point i carries no label. */
+typedef struct {
+    double x0, y0, x1, y1;
+} PlotBox;
+typedef struct {
+    int width, height;                      /* the PNG */
+    double area_x0, area_y0, area_x1, area_y1; /* the plotting area, pixels */
+    double xlo, xhi, ylo, yhi;              /* its data ranges */
+    int n, placed, named_missing, thinned;  /* labels placed; named ones that found no room; others left out */
+    double *px, *py;                        /* each point's pixel position */
+    PlotBox *box;                           /* n label boxes */
+    unsigned char *leader;                  /* n flags: label away from its point, joined by a line */
+} PlotLayout;
+/* Compute the layout of plot_map(name, o, m) without drawing: 0, or -1 for bad arguments. */
+int plot_map_layout(const PlotOpts *o, const PlotMap *m, PlotLayout *out);
+void plot_layout_free(PlotLayout *l);
+/* 1 if the two boxes share any point (touching edges count). */
+int plot_boxes_overlap(const PlotBox *a, const PlotBox *b);
+
 /* m is rows x cols, row-major; row 0 is drawn at the top (like an attention matrix, query rows
  * against key columns). Labels may be NULL (indices are shown). Matrices up to 12x12 get their
- * values printed in the cells of the PNG. In the terminal: shades " .:-=+*#%@" from low to high,
+ * values printed in the cells of the PNG; the colour bar's ticks are round numbers printed with
+ * no more digits than their step needs. In the terminal: shades " .:-=+*#%@" from low to high,
  * '?' for NaN, and a scale line; big matrices are averaged down to fit. */
 int plot_heatmap(const char *name, const PlotOpts *o, const double *m, int rows, int cols,
                  const char *const *row_labels, const char *const *col_labels);

@@ -1,6 +1,8 @@
 /* test_plot.c - the plotting layer: exact terminal drawings (markers, ticks, shades, bars, wide
- * characters), PNGs through gnuplot (signature, size, no leftovers, Chinese and quoted labels), and
- * the failure paths (bad names, unwritable out dir, a gnuplot that fails or writes garbage). */
+ * characters, map groups), the maps' label layout (no two labels overlap, none covers a dot unless
+ * it must be named), PNGs through gnuplot (signature, size, no leftovers, Chinese and quoted
+ * labels), a map's interactive page, and the failure paths (bad names, unwritable out dir, a
+ * gnuplot that fails or writes garbage). */
 #include <fcntl.h>
 #include <math.h>
 #include <dirent.h>
@@ -236,6 +238,153 @@ START_TEST(ascii_scatter_labels_arrows_and_wide_characters) {
 }
 END_TEST
 
+START_TEST(ascii_map_groups_markers_and_crowded_labels) {
+    plot_set_ascii(1);
+    /* two groups; the two "b..." points sit on one row, so the second label would run into the
+     * first: it is left out, and said so */
+    double x[4] = {0, 1, 0.30, 0.32}, y[4] = {0, 1, 0.5, 0.5};
+    const char *labels[4] = {"a0", "a1", "bbbbbb", "cccccc"};
+    int group[4] = {0, 0, 1, 1};
+    const char *names[2] = {"first", "second"};
+    PlotMap m = {0};
+    m.x = x, m.y = y, m.n = 4, m.labels = labels, m.group = group, m.group_names = names, m.ngroups = 2;
+    Capture c;
+    capture_begin(&c, STDOUT_FILENO);
+    int rc = plot_map("groups", NULL, &m);
+    char *out = capture_end(&c);
+    ck_assert_int_eq(rc, 1);
+    ck_assert_msg(strstr(out, "* first   o second") != NULL, "no legend in:\n%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "bbbbb")); /* the second dot is drawn over its first letter */
+    ck_assert_ptr_null(strstr(out, "ccc"));
+    ck_assert_ptr_nonnull(strstr(out, "(1 labels left out where they would run into others)"));
+    char *lines[64], *rows[H];
+    int n = split_lines(out, lines, 64);
+    ck_assert_int_eq(plot_rows(lines, n, rows), H);
+    ck_assert_int_eq(cell_at(rows[H - 1], 0), '*'); /* group 0's marker */
+    ck_assert_ptr_nonnull(strstr(rows[H / 2], "o")); /* group 1's */
+    free(out);
+}
+END_TEST
+
+/* ---- the maps' label layout ---- */
+
+static unsigned long long lcg_state;
+static double lcg_uniform(void) { /* a seeded generator of the test's own */
+    lcg_state = lcg_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(lcg_state >> 11) / 9007199254740992.0;
+}
+
+/* No two placed labels overlap, each lies in the plotting area, and each is counted once. */
+static void check_layout(const PlotLayout *L, int n) {
+    int placed = 0;
+    for (int i = 0; i < n; i++) {
+        const PlotBox *a = &L->box[i];
+        if (!(a->x1 > a->x0)) continue;
+        placed++;
+        ck_assert_msg(a->x0 >= L->area_x0 && a->x1 <= L->area_x1 && a->y0 >= L->area_y0 && a->y1 <= L->area_y1,
+                      "label %d outside the plotting area", i);
+        for (int j = i + 1; j < n; j++) {
+            const PlotBox *b = &L->box[j];
+            if (b->x1 > b->x0)
+                ck_assert_msg(!plot_boxes_overlap(a, b), "labels %d and %d overlap: [%.1f %.1f %.1f %.1f] [%.1f %.1f %.1f %.1f]",
+                              i, j, a->x0, a->y0, a->x1, a->y1, b->x0, b->y0, b->x1, b->y1);
+        }
+    }
+    ck_assert_int_eq(placed, L->placed);
+}
+
+START_TEST(map_layout_labels_never_overlap) {
+    /* like chapter 02's group maps: 37 words in 5 tight clusters, every one named */
+    enum { N = 37 };
+    double x[N], y[N];
+    const char *labels[N];
+    char text[N][16];
+    int group[N];
+    unsigned char named[N];
+    lcg_state = 2;
+    for (int i = 0; i < N; i++) {
+        int g = i % 5;
+        x[i] = g * 2 + 0.3 * lcg_uniform(), y[i] = (g % 2) * 3 + 0.3 * lcg_uniform();
+        snprintf(text[i], sizeof text[i], i % 3 ? "word%02d" : "宝玉%d", i);
+        labels[i] = text[i], group[i] = g, named[i] = 1;
+    }
+    const char *names[5] = {"numbers", "family", "metals", "animals", "places"};
+    PlotMap m = {0};
+    m.x = x, m.y = y, m.n = N, m.labels = labels, m.named = named;
+    m.group = group, m.group_names = names, m.ngroups = 5;
+    PlotOpts o = {"groups", NULL, NULL, 0, 0};
+    PlotLayout L;
+    ck_assert_int_eq(plot_map_layout(&o, &m, &L), 0);
+    check_layout(&L, N);
+    ck_assert_int_eq(L.placed, N); /* room for all of them: every named word is named */
+    ck_assert_int_eq(L.named_missing, 0);
+    ck_assert(L.area_x1 < L.width - 100); /* the legend's margin, right of the data */
+    plot_layout_free(&L);
+
+    /* like the t-SNE map: 300 words spread over the page, none named: a dot keeps its label only
+     * where the label fits beside it and covers no other dot */
+    enum { T = 300 };
+    double tx[T], ty[T];
+    const char *tl[T];
+    char tt[T][16];
+    for (int i = 0; i < T; i++) {
+        tx[i] = 60 * lcg_uniform(), ty[i] = 60 * lcg_uniform();
+        snprintf(tt[i], sizeof tt[i], "w%d%s", i, i % 7 ? "" : "longer");
+        tl[i] = tt[i];
+    }
+    PlotMap t = {0};
+    t.x = tx, t.y = ty, t.n = T, t.labels = tl;
+    ck_assert_int_eq(plot_map_layout(NULL, &t, &L), 0);
+    check_layout(&L, T);
+    ck_assert_int_eq(L.placed + L.thinned, T);
+    ck_assert_int_gt(L.placed, 100);
+    ck_assert_int_gt(L.thinned, 0);
+    for (int i = 0; i < T; i++) /* no label covers a dot */
+        for (int j = 0; j < T && L.box[i].x1 > L.box[i].x0; j++) {
+            const PlotBox *b = &L.box[i];
+            int inside = L.px[j] >= b->x0 - 4 && L.px[j] <= b->x1 + 4 && L.py[j] >= b->y0 - 4 && L.py[j] <= b->y1 + 4;
+            int corner = (L.px[j] < b->x0 || L.px[j] > b->x1) && (L.py[j] < b->y0 || L.py[j] > b->y1);
+            ck_assert_msg(!inside || corner, "label %d covers dot %d", i, j);
+        }
+    plot_layout_free(&L);
+
+    /* ten named points on one spot: labels go further out, with a line to their point */
+    double sx[10], sy[10];
+    const char *sl[10];
+    unsigned char sn[10];
+    for (int i = 0; i < 10; i++) sx[i] = i == 0 ? 0 : 1, sy[i] = i == 0 ? 0 : 1, sl[i] = "same", sn[i] = 1;
+    PlotMap sm = {0};
+    sm.x = sx, sm.y = sy, sm.n = 10, sm.labels = sl, sm.named = sn;
+    ck_assert_int_eq(plot_map_layout(NULL, &sm, &L), 0);
+    check_layout(&L, 10);
+    ck_assert_int_eq(L.placed, 10);
+    int leaders = 0;
+    for (int i = 0; i < 10; i++) leaders += L.leader[i];
+    ck_assert_int_gt(leaders, 0);
+    plot_layout_free(&L);
+
+    /* a wide (CJK) label reserves two columns' worth per character */
+    const char *one[1] = {"王夫人"}, *ascii1[1] = {"abc"};
+    double zx[1] = {0}, zy[1] = {0};
+    PlotMap z = {0};
+    z.x = zx, z.y = zy, z.n = 1, z.labels = one;
+    ck_assert_int_eq(plot_map_layout(NULL, &z, &L), 0);
+    double wide = L.box[0].x1 - L.box[0].x0;
+    plot_layout_free(&L);
+    z.labels = ascii1;
+    ck_assert_int_eq(plot_map_layout(NULL, &z, &L), 0);
+    ck_assert(wide > 1.5 * (L.box[0].x1 - L.box[0].x0));
+    plot_layout_free(&L);
+
+    PlotMap bad = {0};
+    bad.n = 3; /* points missing */
+    Capture c;
+    capture_begin(&c, STDERR_FILENO);
+    ck_assert_int_eq(plot_map_layout(NULL, &bad, &L), -1);
+    free(capture_end(&c));
+}
+END_TEST
+
 START_TEST(ascii_bars_linear_and_log) {
     plot_set_ascii(1);
     const char *labels[3] = {"one-hot", "dense", "词"};
@@ -408,6 +557,57 @@ START_TEST(gnuplot_writes_pngs_for_every_kind) {
 }
 END_TEST
 
+/* A map with groups and its page: the PNG, the HTML beside it (gnuplot's SVG inside, one hover
+ * target per point, the names escaped), and nothing else left in the directory. */
+START_TEST(gnuplot_map_png_and_page) {
+    NEED_GNUPLOT();
+    char *dir = temp_path("-plots");
+    plot_set_outdir(dir);
+    double x[6] = {0, 0.1, 1, 1.1, 0.5, 0.55}, y[6] = {0, 0.1, 1, 1.0, 0.5, 0.52};
+    const char *labels[6] = {"gold", "silver", "王夫人", "宝玉", "</script><b>x", "a & \"b\""};
+    int group[6] = {0, 0, 1, 1, -1, 2};
+    const char *names[3] = {"metals", "人物", "other"};
+    PlotMap m = {0};
+    m.x = x, m.y = y, m.n = 6, m.labels = labels, m.group = group, m.group_names = names, m.ngroups = 3, m.page = 1;
+    PlotArrow a = {0, 0, 1, 1};
+    m.arrows = &a, m.narrows = 1;
+    PlotOpts o = {"map 地图", NULL, NULL, 0, 0};
+    Capture c, ce;
+    capture_begin(&c, STDOUT_FILENO);
+    capture_begin(&ce, STDERR_FILENO);
+    ck_assert_int_eq(plot_map("map", &o, &m), 0);
+    char *err = capture_end(&ce);
+    char *out = capture_end(&c);
+    ck_assert_msg(strcmp(err, "") == 0, "gnuplot complained:\n%s", err);
+    ck_assert_ptr_nonnull(strstr(out, "page: "));
+    free(err), free(out);
+    ck_assert_int_gt(png_size(dir, "map"), 10000);
+    char path[512], e[ERR_LEN];
+    snprintf(path, sizeof path, "%s/map.html", dir);
+    size_t len;
+    char *html = read_file(path, &len, e);
+    ck_assert_msg(html != NULL, "%s", e);
+    ck_assert_ptr_nonnull(strstr(html, "<svg"));
+    ck_assert_ptr_null(strstr(html, "<title>Gnuplot</title>"));
+    ck_assert_ptr_nonnull(strstr(html, "data-i=\"5\""));
+    ck_assert_ptr_null(strstr(html, "data-i=\"6\""));
+    ck_assert_ptr_nonnull(strstr(html, "var G = [\"metals\", \"人物\", \"other\"];"));
+    ck_assert_ptr_nonnull(strstr(html, "\"\\u003c/script>\\u003cb>x\""));     /* in the script */
+    ck_assert_ptr_nonnull(strstr(html, "<title>&lt;/script&gt;&lt;b&gt;x</title>")); /* no group */
+    ck_assert_ptr_nonnull(strstr(html, "a &amp; &quot;b&quot; (other)"));  /* in the SVG */
+    ck_assert_int_eq((int)(strstr(html, "</script>") != NULL), 1);
+    /* exactly one closing script tag: the label could not close it early */
+    ck_assert_ptr_null(strstr(strstr(html, "</script>") + 1, "</script>"));
+    free(html);
+    remove(path);
+    const char *pngs[1] = {"map"};
+    ck_assert_int_eq(only_pngs(dir, pngs, 1), 1);
+    remove_dir(dir, pngs, 1);
+    plot_set_outdir(NULL);
+    free(dir);
+}
+END_TEST
+
 START_TEST(gnuplot_handles_empty_and_constant_data) {
     NEED_GNUPLOT();
     char *dir = temp_path("-plots");
@@ -522,6 +722,8 @@ Suite *plot_suite(void) {
     tcase_add_test(tc, ascii_empty_constant_and_nonfinite_data);
     tcase_add_test(tc, ascii_heatmap_shades_order_by_value);
     tcase_add_test(tc, ascii_scatter_labels_arrows_and_wide_characters);
+    tcase_add_test(tc, ascii_map_groups_markers_and_crowded_labels);
+    tcase_add_test(tc, map_layout_labels_never_overlap);
     tcase_add_test(tc, ascii_bars_linear_and_log);
     tcase_add_test(tc, rejects_bad_names_and_arguments);
     tcase_add_test(tc, env_switch_pretends_gnuplot_is_missing);
@@ -529,6 +731,7 @@ Suite *plot_suite(void) {
     TCase *tg = tcase_create("gnuplot");
     tcase_set_timeout(tg, 30);
     tcase_add_test(tg, gnuplot_writes_pngs_for_every_kind);
+    tcase_add_test(tg, gnuplot_map_png_and_page);
     tcase_add_test(tg, gnuplot_handles_empty_and_constant_data);
     tcase_add_test(tg, gnuplot_unwritable_outdir_returns_error);
     tcase_add_test(tg, gnuplot_failure_keeps_previous_png);
