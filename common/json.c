@@ -28,6 +28,12 @@ typedef struct {
     size_t used;
     int depth;
     char *err;
+    /* The members of the containers still open, innermost last (keys: NULL for array elements).
+     * A container's members are pushed here as they parse and moved into one allocation of the
+     * exact size when it closes: one malloc per container, none wasted on a doubling. */
+    JsonValue *members;
+    char **member_keys;
+    size_t top, members_cap;
 } Parser;
 
 static const char *const EXPECTED_VALUE =
@@ -54,13 +60,13 @@ static int fail_expected(Parser *p, size_t at, const char *expected) {
 
 /* ---- freeing -------------------------------------------------------------------------------- */
 
-/* Free what v owns (strings live in the document's arena) and leave it a JSON_NULL. Recursion is
- * bounded by JSON_MAX_DEPTH. */
+/* Free what v owns (strings live in the document's arena; an object's keys array shares the
+ * allocation of its items, see close_container) and leave it a JSON_NULL. Recursion is bounded by
+ * JSON_MAX_DEPTH. */
 static void free_value(JsonValue *v) {
     if (v->type == JSON_ARRAY || v->type == JSON_OBJECT) {
         for (size_t i = 0; i < v->count; i++) free_value(&v->items[i]);
         free(v->items);
-        free(v->keys);
     }
     memset(v, 0, sizeof *v);
     v->type = JSON_NULL;
@@ -285,23 +291,36 @@ static int parse_literal(Parser *p, JsonValue *out, const char *word, JsonType t
     return 0;
 }
 
-/* Append a slot to a container's arrays (keys too for objects), doubling the capacity. */
-static JsonValue *grow(JsonValue *c, size_t *cap) {
-    if (c->count == *cap) {
-        *cap = *cap ? *cap * 2 : 4;
-        c->items = xrealloc(c->items, xmul(*cap, sizeof *c->items));
-        if (c->type == JSON_OBJECT) c->keys = xrealloc(c->keys, xmul(*cap, sizeof *c->keys));
+/* Push a member that parsed (key NULL for an array element) onto p->members. */
+static void push_member(Parser *p, const JsonValue *v, char *key) {
+    if (p->top == p->members_cap) {
+        p->members_cap = p->members_cap ? p->members_cap * 2 : 64;
+        p->members = xrealloc(p->members, xmul(p->members_cap, sizeof *p->members));
+        p->member_keys = xrealloc(p->member_keys, xmul(p->members_cap, sizeof *p->member_keys));
     }
-    JsonValue *slot = &c->items[c->count];
-    memset(slot, 0, sizeof *slot);
-    return slot;
+    p->members[p->top] = *v;
+    p->member_keys[p->top] = key;
+    p->top++;
 }
 
-/* Give back the unused tail of the doubling, so memory stays proportional to the input. */
-static void shrink(JsonValue *c, size_t cap) {
-    if (c->count == 0 || c->count == cap) return;
-    c->items = xrealloc(c->items, c->count * sizeof *c->items);
-    if (c->type == JSON_OBJECT) c->keys = xrealloc(c->keys, c->count * sizeof *c->keys);
+_Static_assert(sizeof(JsonValue) % _Alignof(char *) == 0, "keys after the items stay aligned");
+
+/* Move the members pushed since base into container c: one block holding the items and, for an
+ * object, the keys after them. */
+static void close_container(Parser *p, JsonValue *c, size_t base) {
+    size_t n = p->top - base;
+    c->count = n;
+    p->top = base;
+    if (n == 0) return;
+    size_t items = n * sizeof *c->items, keys = c->type == JSON_OBJECT ? n * sizeof *c->keys : 0;
+    char *block = xmalloc(items + keys); /* no overflow: n members took at least n bytes of text */
+    c->items = memcpy(block, p->members + base, items);
+    if (keys) c->keys = memcpy(block + items, p->member_keys + base, keys);
+}
+
+/* After a failure: free the members pushed since base. */
+static void drop_members(Parser *p, size_t base) {
+    while (p->top > base) free_value(&p->members[--p->top]);
 }
 
 static int enter(Parser *p) {
@@ -315,7 +334,7 @@ static int parse_array(Parser *p, JsonValue *out) {
     if (enter(p) != 0) return -1;
     p->pos++; /* '[' */
     out->type = JSON_ARRAY;
-    size_t cap = 0;
+    size_t base = p->top;
     skip_ws(p);
     if (p->pos < p->len && p->s[p->pos] == ']') {
         p->pos++;
@@ -323,8 +342,9 @@ static int parse_array(Parser *p, JsonValue *out) {
         return 0;
     }
     for (;;) {
-        if (parse_value(p, grow(out, &cap)) != 0) goto fail;
-        out->count++;
+        JsonValue v;
+        if (parse_value(p, &v) != 0) goto fail;
+        push_member(p, &v, NULL);
         skip_ws(p);
         if (p->pos < p->len && p->s[p->pos] == ',') {
             p->pos++;
@@ -337,10 +357,11 @@ static int parse_array(Parser *p, JsonValue *out) {
         fail_expected(p, p->pos, "',' or ']' after an array element");
         goto fail;
     }
-    shrink(out, cap);
+    close_container(p, out, base);
     p->depth--;
     return 0;
 fail:
+    drop_members(p, base);
     free_value(out);
     return -1;
 }
@@ -349,23 +370,33 @@ static int compare_keys(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int duplicate_key(Parser *p, size_t start, const char *key) {
+    return set_err(p->err,
+                   "byte %zu: duplicate key \"%.80s\" in the object that starts here (rejected: "
+                   "readers disagree on which copy counts)",
+                   start, key);
+}
+
 /* Sorting a copy of the keys finds duplicates in O(n log n): a hostile object with a million keys
- * must not cost a trillion comparisons. */
+ * must not cost a trillion comparisons. The few keys of a typical object are compared pair by pair
+ * instead, without the copy. */
 static int check_duplicate_keys(Parser *p, const JsonValue *obj, size_t start) {
     if (obj->count < 2) return 0;
+    if (obj->count <= 8) { /* the message names the first duplicate in sorted order, as below */
+        const char *first = NULL;
+        for (size_t i = 1; i < obj->count; i++)
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(obj->keys[j], obj->keys[i]) == 0 &&
+                    (!first || strcmp(obj->keys[i], first) < 0))
+                    first = obj->keys[i];
+        return first ? duplicate_key(p, start, first) : 0;
+    }
     char **sorted = xmalloc(xmul(obj->count, sizeof *sorted));
     memcpy(sorted, obj->keys, obj->count * sizeof *sorted);
     qsort(sorted, obj->count, sizeof *sorted, compare_keys);
     int rc = 0;
-    for (size_t i = 1; i < obj->count; i++) {
-        if (strcmp(sorted[i - 1], sorted[i]) == 0) {
-            rc = set_err(p->err,
-                         "byte %zu: duplicate key \"%.80s\" in the object that starts here "
-                         "(rejected: readers disagree on which copy counts)",
-                         start, sorted[i]);
-            break;
-        }
-    }
+    for (size_t i = 1; i < obj->count && rc == 0; i++)
+        if (strcmp(sorted[i - 1], sorted[i]) == 0) rc = duplicate_key(p, start, sorted[i]);
     free(sorted);
     return rc;
 }
@@ -375,7 +406,7 @@ static int parse_object(Parser *p, JsonValue *out) {
     if (enter(p) != 0) return -1;
     p->pos++; /* '{' */
     out->type = JSON_OBJECT;
-    size_t cap = 0;
+    size_t base = p->top;
     skip_ws(p);
     if (p->pos < p->len && p->s[p->pos] == '}') {
         p->pos++;
@@ -385,7 +416,7 @@ static int parse_object(Parser *p, JsonValue *out) {
     for (;;) {
         skip_ws(p);
         if (p->pos >= p->len || p->s[p->pos] != '"') {
-            fail_expected(p, p->pos, out->count ? "a string key after ','" : "a string key or '}'");
+            fail_expected(p, p->pos, p->top > base ? "a string key after ','" : "a string key or '}'");
             goto fail;
         }
         size_t key_at = p->pos, key_len;
@@ -404,9 +435,9 @@ static int parse_object(Parser *p, JsonValue *out) {
             goto fail;
         }
         p->pos++;
-        JsonValue *slot = grow(out, &cap);
-        if (parse_value(p, slot) != 0) goto fail;
-        out->keys[out->count++] = key;
+        JsonValue v;
+        if (parse_value(p, &v) != 0) goto fail;
+        push_member(p, &v, key);
         skip_ws(p);
         if (p->pos < p->len && p->s[p->pos] == ',') {
             p->pos++;
@@ -419,11 +450,12 @@ static int parse_object(Parser *p, JsonValue *out) {
         fail_expected(p, p->pos, "',' or '}' after an object member");
         goto fail;
     }
-    shrink(out, cap);
+    close_container(p, out, base);
     if (check_duplicate_keys(p, out, start) != 0) goto fail;
     p->depth--;
     return 0;
 fail:
+    drop_members(p, base);
     free_value(out);
     return -1;
 }
@@ -471,9 +503,11 @@ JsonValue *json_parse(const char *text, size_t len, char *err) {
         free_value(&doc->root);
         goto fail;
     }
+    free(p.members), free(p.member_keys);
     doc->strings = p.strings;
     return &doc->root;
 fail:
+    free(p.members), free(p.member_keys);
     free(p.strings);
     free(doc);
     return NULL;

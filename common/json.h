@@ -13,8 +13,10 @@
  *     "byte 5: expected a value (object, array, string, number, true, false or null), found ']'".
  *
  * Memory: one allocation for the decoded strings (at most len bytes, since a decoded string is
- * never longer than its quoted form), plus one array per object or array. Each value takes 32
- * bytes, so a document of len bytes needs at most about 32 * len bytes (worst case "[0,0,0,...]").
+ * never longer than its quoted form), plus one block of the exact size per non-empty object or
+ * array (its values, and an object's keys). Each value takes 32 bytes (and a key pointer 8), so a
+ * document of len bytes needs at most about 32 * len bytes (worst case "[0,0,0,...]"); while it
+ * parses, a scratch stack holds the members of the containers still open (as much again).
  *
  * Leaves out: writing whole documents (writers print their few fields with fprintf and
  * json_write_string), comments and other JSON5 extensions, numbers beyond double range.
