@@ -374,18 +374,13 @@ int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *ext
     return rc;
 }
 
-int bert_parse_dir(const char *config, size_t config_len, const unsigned char *weights, size_t weights_len,
-                   const char *dir, Bert *m, int maxB, int maxT, SafeTensors *extra, char *err) {
+int bert_parse_weights(const BertConfig *c, const unsigned char *weights, size_t len, const char *dir, Bert *m,
+                       int maxB, int maxT, SafeTensors *extra, char *err) {
     memset(m, 0, sizeof *m);
-    BertConfig c;
-    char *path = join(dir, "config.json");
-    int rc = bert_parse_config(config, config_len, path, &c, err);
-    free(path);
-    if (rc) return -1;
-    path = join(dir, "model.safetensors");
+    char *path = join(dir, "model.safetensors");
     SafeTensors st;
-    rc = st_parse_named(weights, weights_len, path, &st, err);
-    if (rc == 0) rc = load_weights(&c, &st, dir, path, m, maxB, maxT, extra, err);
+    int rc = st_parse_named(weights, len, path, &st, err);
+    if (rc == 0) rc = load_weights(c, &st, dir, path, m, maxB, maxT, extra, err);
     free(path);
     return rc;
 }

@@ -49,12 +49,13 @@ int bert_load_config(const char *dir, BertConfig *c, char *err);
  * can read its own tensors (e.g. "classifier.weight") from the same file.
  * Returns 0, or -1 with err set and *m freed. */
 int bert_load_dir(const char *dir, Bert *m, int maxB, int maxT, SafeTensors *extra, char *err);
-/* The two files already in memory: bert_load_config and bert_load_dir are these after reading
- * them. path (config) and dir (model) only name them in the messages. A SafeTensors left in extra
- * points into weights, which must outlive it. */
+/* The two files already in memory: bert_load_config is bert_parse_config after reading
+ * DIR/config.json, and bert_load_dir is that, then bert_parse_weights on DIR/model.safetensors.
+ * path and dir only name the files in the messages. A SafeTensors left in extra points into
+ * weights, which must outlive it. */
 int bert_parse_config(const char *text, size_t len, const char *path, BertConfig *c, char *err);
-int bert_parse_dir(const char *config, size_t config_len, const unsigned char *weights, size_t weights_len,
-                   const char *dir, Bert *m, int maxB, int maxT, SafeTensors *extra, char *err);
+int bert_parse_weights(const BertConfig *c, const unsigned char *weights, size_t len, const char *dir, Bert *m,
+                       int maxB, int maxT, SafeTensors *extra, char *err);
 /* Save m into DIR (created if needed), with nextra more tensors (e.g. a classifier) after the
  * model's. Returns 0 or -1 with err set. */
 int bert_save_dir(const Bert *m, const char *dir, const StTensorRef *extra, int nextra, char *err);

@@ -12,9 +12,9 @@
  *
  * Every harness runs in memory: each reader of files has an entry point that takes the bytes
  * (corpus_parse, vocab_parse, checkpoint_parse, wv_parse, task_parse_tatoeba, bert_parse_config,
- * bert_parse_dir, bert_tok_parse, beside st_parse and json_parse), and the function that takes a
- * path is that entry point after read_file. So the fuzzer runs the parsing code the programs run,
- * without writing a file per input (which took far longer than the parsing). */
+ * bert_parse_weights, bert_tok_parse, beside st_parse and json_parse), and the function that
+ * takes a path is that entry point after read_file. So the fuzzer runs the parsing code the
+ * programs run, without writing a file per input (which took far longer than the parsing). */
 #ifndef FUZZ_FUZZ_H
 #define FUZZ_FUZZ_H
 #include <stddef.h>
