@@ -1,8 +1,7 @@
 # Makefile - builds the chapters' programs into bin/, the tests, the benchmarks; runs the demos.
 #
 #   make            build everything (bin/)
-#   make demo       run every chapter's demo on data/ (plots in out/, transcript out/demo.log); FULL=1 for the long runs
-#   make docs-img   copy the plots that carry a claim from out/ into docs/img/ (after make demo)
+#   make demo       run every chapter's demo on data/ (plots in out/); FULL=1 for the long runs
 #   make demo-01    run one chapter's demo (01 ... 07)
 #   make test       build and run the Check test suite
 #   make asan       the test suite under AddressSanitizer + UBSan
@@ -231,30 +230,10 @@ asan: deps-test
 	@$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)/asan BIN=$(BUILD)/asan/bin config
 	@$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)/asan BIN=$(BUILD)/asan/bin test-run
 
-# make demo also writes its whole transcript to out/demo.log, which tests/check_readme_figures.sh
-# compares with the figures of the READMEs' claim tables (docs/figures.md).
 demo: deps-demo
-	@mkdir -p out; rm -f out/.demo-failed; \
-	{ if $(MAKE) --no-print-directory config all; then \
-	    start=$$(date +%s); for d in $(DEMOS); do $(MAKE) --no-print-directory $$d || { touch out/.demo-failed; break; }; done; \
-	    [ -f out/.demo-failed ] || echo "all demos done in $$(( $$(date +%s) - start )) s; plots are in out/, this transcript in out/demo.log"; \
-	  else touch out/.demo-failed; fi; } 2>&1 | tee out/demo.log; \
-	if [ -f out/.demo-failed ]; then rm -f out/.demo-failed; exit 1; fi
-
-# make docs-img: the plots that carry a claim, copied from a run of `make demo` (out/) into
-# docs/img/, where the READMEs show them; the list is docs/img/plots.txt (see docs/figures.md).
-# ONLY="01 02" copies the entries of those chapters alone. docs/img/ is never edited by hand.
-DOCS_IMG_LIST := docs/img/plots.txt
-.PHONY: docs-img
-docs-img:
-	@n=0; missing=""; mkdir -p docs/img; \
-	for pat in $$(sed 's/#.*//' $(DOCS_IMG_LIST)); do \
-	  if [ -n "$(ONLY)" ]; then keep=0; for c in $(ONLY); do case $$pat in "$$c"_*) keep=1;; esac; done; [ $$keep = 1 ] || continue; fi; \
-	  found=0; for f in out/$$pat; do [ -f "$$f" ] || continue; cp "$$f" docs/img/; n=$$((n + 1)); found=1; done; \
-	  [ $$found = 1 ] || missing="$$missing $$pat"; \
-	done; \
-	echo "docs-img: $$n files copied from out/ to docs/img/ ($$(cat docs/img/*.png docs/img/*.html 2>/dev/null | wc -c | awk '{printf "%.1f MB", $$1 / 1e6}') in docs/img/)"; \
-	if [ -n "$$missing" ]; then echo "docs-img: not in out/ (run make demo first):$$missing"; exit 1; fi
+	@$(MAKE) --no-print-directory config all
+	@start=$$(date +%s); for d in $(DEMOS); do $(MAKE) --no-print-directory $$d || exit 1; done; \
+	  echo "all demos done in $$(( $$(date +%s) - start )) s; plots are in out/"
 
 # The shipped models (models/): each chapter's models.sh retrains its models from scratch, with
 # the recipe its models/NAME/README.md names (hours on 2 cores: see each README).
